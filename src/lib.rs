@@ -1,0 +1,22 @@
+//! kinerja: an event-sourced performance ledger for the civil servants (ASN) of an Indonesian city
+//! government. Every target set, report filed, evaluation made, award granted, training completed and
+//! survey answered is an immutable, hash-chained event; projections fold the log into scores,
+//! dashboards and audit trails.
+//!
+//! # Layout
+//!
+//! - [`domain`]: the performance cycle as events and pure deciders. No I/O, no clock, no ids.
+//! - [`store`]: the event store contract ([`store::EventStore`]) and its backends (in-memory,
+//!   SQLite, PostgreSQL), the single writer with group commit, the hash chain and `verify`.
+//! - [`proofs`]: the RFC 6962 Merkle tree, signed tree heads, inclusion and consistency proofs.
+//! - [`config`]: typed settings read from flags and `KINERJA_…` environment variables.
+//! - [`cli`]: the `kinerja` command line.
+#![forbid(unsafe_code)]
+#![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod proofs;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,1 @@
+//! The event store: the contract every backend honours, and the backends themselves.
