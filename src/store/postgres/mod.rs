@@ -1,0 +1,378 @@
+//! The PostgreSQL backend, for a city: reads from a pool, appends through this process's one
+//! writer, which locks the log head's row for the whole batch (so several service instances can
+//! share the database and still commit in position order), writes the batch with one `unnest`
+//! insert, and commits once. LISTEN/NOTIFY wakes live subscribers in every instance.
+
+mod error;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::plan::{BatchFacts, BatchPlan, PreparedAppend, event_ids_of, plan_batch, streams_of};
+use super::row::{EventRow, position_of, sql_int, sql_limit, to_events};
+use super::writer::{BatchCommitter, Committed, Writer, WriterOptions, resolve_failed_commit};
+use super::{
+    AppendResult, Direction, EventStore, ExpectedRevision, LogHead, NewEvent, Position, ReadFrom,
+    RecordedEvent, StoreError, StreamId, category_of,
+};
+use error::classify;
+
+/// The embedded migrations of the PostgreSQL event store.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The channel of LISTEN/NOTIFY wake-ups.
+pub const NOTIFY_CHANNEL: &str = "kinerja_events";
+
+/// The application name of the writer's connections (visible in `pg_stat_activity`).
+pub const WRITER_APPLICATION_NAME: &str = "kinerja-writer";
+
+/// The PostgreSQL event store.
+pub struct PostgresStore {
+    pool: PgPool,
+    writer: Writer,
+    head: watch::Sender<Position>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+/// Connect a pool to `url` and apply the migrations.
+pub async fn open_pool(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
+    let options = PgConnectOptions::from_str(url).map_err(classify)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(classify)?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
+    Ok(pool)
+}
+
+impl PostgresStore {
+    /// Open the store at `url` (e.g. `postgres://127.0.0.1:5432/kinerja`), migrating when needed.
+    pub async fn open(url: &str, options: WriterOptions) -> Result<Self, StoreError> {
+        let pool = open_pool(url, 8).await?;
+        let writer_options = PgConnectOptions::from_str(url)
+            .map_err(classify)?
+            .application_name(WRITER_APPLICATION_NAME);
+        let writer_pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(writer_options)
+            .await
+            .map_err(classify)?;
+        let head_position = read_head(&pool).await?.position;
+        let head = watch::channel(head_position).0;
+        let listener = tokio::spawn(listen(pool.clone(), head.clone()));
+        let committer = PgCommitter {
+            pool: writer_pool,
+            probe_pool: pool.clone(),
+            commit_delay: options.commit_delay,
+        };
+        let writer = Writer::spawn(committer, options, head.clone());
+        Ok(Self {
+            pool,
+            writer,
+            head,
+            listener,
+        })
+    }
+
+    /// The read pool (for tests and tools).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn fetch(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = query.fetch_all(&self.pool).await.map_err(classify)?;
+        let rows = rows
+            .iter()
+            .map(|r| sqlx::FromRow::from_row(r))
+            .collect::<Result<Vec<EventRow>, _>>()
+            .map_err(classify)?;
+        to_events(rows)
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+/// Follow NOTIFY wake-ups from every instance's writer and move the head watch. On a lost
+/// connection, reconnect after a pause; subscribers poll meanwhile.
+async fn listen(pool: PgPool, head: watch::Sender<Position>) {
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(error) => {
+                tracing::warn!(%error, "LISTEN connection failed; subscribers fall back to polling");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if listener.listen(NOTIFY_CHANNEL).await.is_err() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        while let Ok(note) = listener.recv().await {
+            if let Ok(position) = note.payload().parse::<Position>() {
+                head.send_if_modified(|h| {
+                    let newer = position > *h;
+                    *h = (*h).max(position);
+                    newer
+                });
+            }
+        }
+    }
+}
+
+async fn read_head<'e, E: sqlx::PgExecutor<'e>>(e: E) -> Result<LogHead, StoreError> {
+    head_from(
+        sqlx::query(include_str!("sql/head.sql"))
+            .fetch_one(e)
+            .await
+            .map_err(classify)?,
+    )
+}
+
+fn head_from(row: sqlx::postgres::PgRow) -> Result<LogHead, StoreError> {
+    let hash: Vec<u8> = row.try_get("hash").map_err(classify)?;
+    Ok(LogHead {
+        position: position_of(row.try_get("position").map_err(classify)?),
+        hash: hash
+            .try_into()
+            .map_err(|_| StoreError::Backend("log head hash is not 32 bytes".into()))?,
+        recorded_at_micros: row.try_get("recorded_at").map_err(classify)?,
+    })
+}
+
+#[async_trait]
+impl EventStore for PostgresStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedRevision,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        let request = PreparedAppend::prepare(stream.clone(), expected, events)?;
+        self.writer.append(request).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: ReadFrom,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let forwards = include_str!("sql/read_stream_forwards.sql");
+        let backwards = include_str!("sql/read_stream_backwards.sql");
+        let (sql, revision) = match (direction, from) {
+            (Direction::Forwards, ReadFrom::Start) => (forwards, 0),
+            (Direction::Forwards, ReadFrom::End) => return Ok(Vec::new()),
+            (Direction::Forwards, ReadFrom::Revision(r)) => (forwards, sql_int(r)),
+            (Direction::Backwards, ReadFrom::Start) => (backwards, 0),
+            (Direction::Backwards, ReadFrom::End) => (backwards, i64::MAX),
+            (Direction::Backwards, ReadFrom::Revision(r)) => (backwards, sql_int(r)),
+        };
+        self.fetch(
+            sqlx::query(sql)
+                .bind(stream.as_str())
+                .bind(revision)
+                .bind(sql_limit(limit)),
+        )
+        .await
+    }
+
+    async fn stream_revision(&self, stream: &StreamId) -> Result<Option<u64>, StoreError> {
+        let revision: Option<i64> = sqlx::query_scalar(include_str!("sql/stream_revision.sql"))
+            .bind(stream.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(revision.map(position_of))
+    }
+
+    async fn read_all(&self, after: Position, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.fetch(
+            sqlx::query(include_str!("sql/read_all.sql"))
+                .bind(sql_int(after))
+                .bind(sql_limit(limit)),
+        )
+        .await
+    }
+
+    async fn read_category(
+        &self,
+        category: &str,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.fetch(
+            sqlx::query(include_str!("sql/read_category.sql"))
+                .bind(category)
+                .bind(sql_int(after))
+                .bind(sql_limit(limit)),
+        )
+        .await
+    }
+
+    async fn read_event_type(
+        &self,
+        event_type: &str,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.fetch(
+            sqlx::query(include_str!("sql/read_event_type.sql"))
+                .bind(event_type)
+                .bind(sql_int(after))
+                .bind(sql_limit(limit)),
+        )
+        .await
+    }
+
+    async fn head(&self) -> Result<LogHead, StoreError> {
+        read_head(&self.pool).await
+    }
+
+    fn watch_head(&self) -> watch::Receiver<Position> {
+        self.head.subscribe()
+    }
+
+    async fn shutdown(&self) {
+        self.writer.shutdown().await;
+    }
+}
+
+/// The writer side: one connection (from a pool of one, so a dropped connection is replaced).
+struct PgCommitter {
+    pool: PgPool,
+    probe_pool: PgPool,
+    commit_delay: Option<Duration>,
+}
+
+async fn write(
+    tx: &mut sqlx::PgConnection,
+    batch: &[PreparedAppend],
+) -> Result<BatchPlan, StoreError> {
+    let head = head_from(
+        sqlx::query(include_str!("sql/lock_head.sql"))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(classify)?,
+    )?;
+    let mut revisions: HashMap<String, Option<u64>> = HashMap::new();
+    for row in sqlx::query(include_str!("sql/revisions.sql"))
+        .bind(streams_of(batch))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(classify)?
+    {
+        let stream: String = row.try_get(0).map_err(classify)?;
+        let revision: i64 = row.try_get(1).map_err(classify)?;
+        revisions.insert(stream, Some(position_of(revision)));
+    }
+    let rows: Vec<EventRow> = sqlx::query_as(include_str!("sql/existing.sql"))
+        .bind(event_ids_of(batch))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(classify)?;
+    let existing = to_events(rows)?
+        .into_iter()
+        .map(|e| (e.event_id, e))
+        .collect();
+    let facts = BatchFacts {
+        head: Some(head),
+        revisions,
+        existing,
+    };
+    let plan = plan_batch(facts, batch, chrono::Utc::now().timestamp_micros());
+    if plan.rows.is_empty() {
+        return Ok(plan);
+    }
+    let r = &plan.rows;
+    sqlx::query(include_str!("sql/insert_events.sql"))
+        .bind(r.iter().map(|e| sql_int(e.position)).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| e.event_id).collect::<Vec<Uuid>>())
+        .bind(r.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| sql_int(e.revision)).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| category_of(&e.stream_id)).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| i64::from(e.schema_version)).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| e.data.as_str()).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| e.metadata.as_str()).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| e.recorded_at.timestamp_micros()).collect::<Vec<_>>())
+        .bind(r.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+    sqlx::query(include_str!("sql/update_head.sql"))
+        .bind(sql_int(plan.head.position))
+        .bind(&plan.head.hash[..])
+        .bind(plan.head.recorded_at_micros)
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+    sqlx::query(include_str!("sql/notify.sql"))
+        .bind(plan.head.position.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+    Ok(plan)
+}
+
+#[async_trait]
+impl BatchCommitter for PgCommitter {
+    async fn commit_batch(&mut self, batch: &[PreparedAppend]) -> Result<Committed, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| StoreError::NotCommitted(classify(e).to_string()))?;
+        let plan = match write(&mut tx, batch).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                let _ = tx.rollback().await;
+                return Err(StoreError::NotCommitted(e.to_string()));
+            }
+        };
+        if let Some(delay) = self.commit_delay {
+            tokio::time::sleep(delay).await;
+        }
+        match tx.commit().await {
+            Ok(()) => Ok(Committed {
+                head: plan.head.position,
+                outcomes: plan.outcomes,
+            }),
+            Err(e) => {
+                let first = plan.rows.first().map(|r| r.event_id);
+                let pool = self.probe_pool.clone();
+                resolve_failed_commit(plan, classify(e).to_string(), async move {
+                    let Some(id) = first else { return Ok(false) };
+                    let n: i64 = sqlx::query_scalar(include_str!("sql/event_exists.sql"))
+                        .bind(id)
+                        .fetch_one(&pool)
+                        .await
+                        .map_err(classify)?;
+                    Ok(n > 0)
+                })
+                .await
+            }
+        }
+    }
+}

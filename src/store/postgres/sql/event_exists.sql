@@ -1,0 +1,1 @@
+select count(*) from events where event_id = $1

@@ -1,0 +1,1 @@
+select max(revision) from events where stream_id = ?1
