@@ -12,7 +12,11 @@
 //! - [`config`]: typed settings read from flags and `KINERJA_…` environment variables.
 //! - [`cli`]: the `kinerja` command line.
 #![forbid(unsafe_code)]
-#![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+#![deny(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
 
 pub mod cli;
 pub mod config;

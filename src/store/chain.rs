@@ -102,7 +102,8 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_and_drops_whitespace() {
-        let v: serde_json::Value = serde_json::from_str(r#"{ "b": 1, "a": {"d": 2, "c": [3, 4]} }"#).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{ "b": 1, "a": {"d": 2, "c": [3, 4]} }"#).unwrap();
         assert_eq!(canonical_json(&v), r#"{"a":{"c":[3,4],"d":2},"b":1}"#);
     }
 
@@ -153,6 +154,9 @@ mod tests {
         let mut b = a.clone();
         b.data = r#"{"a":1}{"#.into();
         b.metadata = "}".into();
-        assert_ne!(event_hash(&[0; 32], (&a).into()), event_hash(&[0; 32], (&b).into()));
+        assert_ne!(
+            event_hash(&[0; 32], (&a).into()),
+            event_hash(&[0; 32], (&b).into())
+        );
     }
 }

@@ -25,6 +25,7 @@ struct Log {
 pub struct MemoryStore {
     log: Mutex<Log>,
     head: watch::Sender<Position>,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Default for MemoryStore {
@@ -39,6 +40,7 @@ impl MemoryStore {
         Self {
             log: Mutex::new(Log::default()),
             head: watch::channel(0).0,
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -55,7 +57,9 @@ impl MemoryStore {
         keep: impl Fn(&RecordedEvent) -> bool,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let log = self.log()?;
-        let start = usize::try_from(after).unwrap_or(usize::MAX).min(log.events.len());
+        let start = usize::try_from(after)
+            .unwrap_or(usize::MAX)
+            .min(log.events.len());
         Ok(log.events[start..]
             .iter()
             .filter(|e| keep(e))
@@ -73,6 +77,9 @@ impl EventStore for MemoryStore {
         expected: ExpectedRevision,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::ShuttingDown);
+        }
         let request = PreparedAppend::prepare(stream.clone(), expected, events)?;
         let mut log = self.log()?;
         let head = log.events.last().map(|e| LogHead {
@@ -98,7 +105,10 @@ impl EventStore for MemoryStore {
         let mut plan = plan_batch(facts, std::slice::from_ref(&request), now);
         for row in plan.rows {
             let index = log.events.len();
-            log.streams.entry(row.stream_id.clone()).or_default().push(index);
+            log.streams
+                .entry(row.stream_id.clone())
+                .or_default()
+                .push(index);
             log.by_id.insert(row.event_id, index);
             log.events.push(row);
         }
@@ -109,7 +119,9 @@ impl EventStore for MemoryStore {
             *h = (*h).max(position);
             newer
         });
-        plan.outcomes.pop().unwrap_or(Err(StoreError::Backend("no outcome".into())))
+        plan.outcomes
+            .pop()
+            .unwrap_or(Err(StoreError::Backend("no outcome".into())))
     }
 
     async fn read_stream(
@@ -127,14 +139,19 @@ impl EventStore for MemoryStore {
         let out: Vec<RecordedEvent> = match (direction, from) {
             (Direction::Forwards, ReadFrom::Start) => all.take(limit).cloned().collect(),
             (Direction::Forwards, ReadFrom::End) => Vec::new(),
-            (Direction::Forwards, ReadFrom::Revision(r)) => {
-                all.filter(|e| e.revision >= r).take(limit).cloned().collect()
-            }
+            (Direction::Forwards, ReadFrom::Revision(r)) => all
+                .filter(|e| e.revision >= r)
+                .take(limit)
+                .cloned()
+                .collect(),
             (Direction::Backwards, ReadFrom::Start) => all.take(1.min(limit)).cloned().collect(),
             (Direction::Backwards, ReadFrom::End) => all.rev().take(limit).cloned().collect(),
-            (Direction::Backwards, ReadFrom::Revision(r)) => {
-                all.rev().filter(|e| e.revision <= r).take(limit).cloned().collect()
-            }
+            (Direction::Backwards, ReadFrom::Revision(r)) => all
+                .rev()
+                .filter(|e| e.revision <= r)
+                .take(limit)
+                .cloned()
+                .collect(),
         };
         Ok(out)
     }
@@ -148,7 +165,11 @@ impl EventStore for MemoryStore {
             .map(|&i| log.events[i].revision))
     }
 
-    async fn read_all(&self, after: Position, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.filtered(after, limit, |_| true)
     }
 
@@ -183,5 +204,7 @@ impl EventStore for MemoryStore {
         self.head.subscribe()
     }
 
-    async fn shutdown(&self) {}
+    async fn shutdown(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }

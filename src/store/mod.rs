@@ -20,8 +20,8 @@
 pub mod chain;
 pub mod memory;
 pub mod plan;
-pub mod row;
 pub mod postgres;
+pub mod row;
 pub mod sqlite;
 pub mod subscription;
 pub mod verify;
@@ -357,8 +357,11 @@ pub trait EventStore: Send + Sync + 'static {
     async fn stream_revision(&self, stream: &StreamId) -> Result<Option<u64>, StoreError>;
 
     /// Up to `limit` events of `$all` with position > `after`, in position order.
-    async fn read_all(&self, after: Position, limit: usize)
-    -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// `$ce-{category}`: up to `limit` events of streams in `category`, position > `after`.
     async fn read_category(
@@ -388,7 +391,10 @@ pub trait EventStore: Send + Sync + 'static {
 }
 
 /// Open the store named by `url`: `sqlite:…`, `postgres:…`/`postgresql:…` or `memory:`.
-pub async fn open(url: &str, options: writer::WriterOptions) -> Result<Arc<dyn EventStore>, StoreError> {
+pub async fn open(
+    url: &str,
+    options: writer::WriterOptions,
+) -> Result<Arc<dyn EventStore>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url, options).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

@@ -48,7 +48,9 @@ impl PreparedEvent {
             .chars()
             .any(|c| c.is_control() || c.is_whitespace())
         {
-            return Err(invalid("event type contains whitespace or a control character"));
+            return Err(invalid(
+                "event type contains whitespace or a control character",
+            ));
         }
         if e.schema_version == 0 {
             return Err(invalid("schema version starts at 1"));
@@ -350,7 +352,9 @@ mod tests {
     fn bad_events_are_refused() {
         let s = StreamId::parse("a-1").unwrap();
         let not_object = NewEvent::new("T", json!([1]));
-        assert!(PreparedAppend::prepare(s.clone(), ExpectedRevision::Any, vec![not_object]).is_err());
+        assert!(
+            PreparedAppend::prepare(s.clone(), ExpectedRevision::Any, vec![not_object]).is_err()
+        );
         let big = NewEvent::new("T", json!({ "x": "y".repeat(MAX_EVENT_DATA_BYTES) }));
         assert!(PreparedAppend::prepare(s.clone(), ExpectedRevision::Any, vec![big]).is_err());
         assert!(PreparedAppend::prepare(s.clone(), ExpectedRevision::Any, vec![]).is_err());

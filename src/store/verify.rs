@@ -17,21 +17,28 @@ pub struct ChainReport {
 /// The first thing that does not match.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
-    #[error("position {position} (event {event_id}): stored hash {stored} but the fields hash to {computed}")]
+    #[error(
+        "position {position} (event {event_id}): stored hash {stored} but the fields hash to {computed}"
+    )]
     HashMismatch {
         position: Position,
         event_id: uuid::Uuid,
         stored: String,
         computed: String,
     },
-    #[error("position {expected} is missing: the next stored event has position {found} (event {event_id})")]
+    #[error(
+        "position {expected} is missing: the next stored event has position {found} (event {event_id})"
+    )]
     Gap {
         expected: Position,
         found: Position,
         event_id: uuid::Uuid,
     },
     #[error("the recorded head says position {recorded} but the log ends at {actual}")]
-    HeadMismatch { recorded: Position, actual: Position },
+    HeadMismatch {
+        recorded: Position,
+        actual: Position,
+    },
     #[error("the recorded head hash at position {position} does not match the last event")]
     HeadHashMismatch { position: Position },
 }

@@ -57,7 +57,10 @@ pub struct Committed {
     pub head: Position,
 }
 
-type Job = (PreparedAppend, oneshot::Sender<Result<AppendResult, StoreError>>);
+type Job = (
+    PreparedAppend,
+    oneshot::Sender<Result<AppendResult, StoreError>>,
+);
 
 /// A handle on the writer task.
 pub struct Writer {

@@ -99,7 +99,7 @@ impl PostgresStore {
         let rows = query.fetch_all(&self.pool).await.map_err(classify)?;
         let rows = rows
             .iter()
-            .map(|r| sqlx::FromRow::from_row(r))
+            .map(sqlx::FromRow::from_row)
             .collect::<Result<Vec<EventRow>, _>>()
             .map_err(classify)?;
         to_events(rows)
@@ -207,7 +207,11 @@ impl EventStore for PostgresStore {
         Ok(revision.map(position_of))
     }
 
-    async fn read_all(&self, after: Position, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.fetch(
             sqlx::query(include_str!("sql/read_all.sql"))
                 .bind(sql_int(after))
@@ -311,12 +315,24 @@ async fn write(
         .bind(r.iter().map(|e| e.event_id).collect::<Vec<Uuid>>())
         .bind(r.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
         .bind(r.iter().map(|e| sql_int(e.revision)).collect::<Vec<_>>())
-        .bind(r.iter().map(|e| category_of(&e.stream_id)).collect::<Vec<_>>())
+        .bind(
+            r.iter()
+                .map(|e| category_of(&e.stream_id))
+                .collect::<Vec<_>>(),
+        )
         .bind(r.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
-        .bind(r.iter().map(|e| i64::from(e.schema_version)).collect::<Vec<_>>())
+        .bind(
+            r.iter()
+                .map(|e| i64::from(e.schema_version))
+                .collect::<Vec<_>>(),
+        )
         .bind(r.iter().map(|e| e.data.as_str()).collect::<Vec<_>>())
         .bind(r.iter().map(|e| e.metadata.as_str()).collect::<Vec<_>>())
-        .bind(r.iter().map(|e| e.recorded_at.timestamp_micros()).collect::<Vec<_>>())
+        .bind(
+            r.iter()
+                .map(|e| e.recorded_at.timestamp_micros())
+                .collect::<Vec<_>>(),
+        )
         .bind(r.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await

@@ -107,7 +107,7 @@ impl SqliteStore {
         let rows = query.fetch_all(&self.pool).await.map_err(classify)?;
         let rows = rows
             .iter()
-            .map(|r| sqlx::FromRow::from_row(r))
+            .map(sqlx::FromRow::from_row)
             .collect::<Result<Vec<EventRow>, _>>()
             .map_err(classify)?;
         to_events(rows)
@@ -149,12 +149,16 @@ impl EventStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let (sql, revision) = match (direction, from) {
-            (Direction::Forwards, ReadFrom::Start) => (include_str!("sql/read_stream_forwards.sql"), 0),
+            (Direction::Forwards, ReadFrom::Start) => {
+                (include_str!("sql/read_stream_forwards.sql"), 0)
+            }
             (Direction::Forwards, ReadFrom::End) => return Ok(Vec::new()),
             (Direction::Forwards, ReadFrom::Revision(r)) => {
                 (include_str!("sql/read_stream_forwards.sql"), sql_int(r))
             }
-            (Direction::Backwards, ReadFrom::Start) => (include_str!("sql/read_stream_backwards.sql"), 0),
+            (Direction::Backwards, ReadFrom::Start) => {
+                (include_str!("sql/read_stream_backwards.sql"), 0)
+            }
             (Direction::Backwards, ReadFrom::End) => {
                 (include_str!("sql/read_stream_backwards.sql"), i64::MAX)
             }
@@ -180,7 +184,11 @@ impl EventStore for SqliteStore {
         Ok(revision.map(position_of))
     }
 
-    async fn read_all(&self, after: Position, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.fetch(
             sqlx::query(include_str!("sql/read_all.sql"))
                 .bind(sql_int(after))
@@ -333,7 +341,10 @@ impl BatchCommitter for SqliteCommitter {
     async fn commit_batch(&mut self, batch: &[PreparedAppend]) -> Result<Committed, StoreError> {
         let delay = self.commit_delay;
         let conn = self.connection().await?;
-        if let Err(e) = sqlx::query(include_str!("sql/begin.sql")).execute(&mut *conn).await {
+        if let Err(e) = sqlx::query(include_str!("sql/begin.sql"))
+            .execute(&mut *conn)
+            .await
+        {
             self.conn = None;
             return Err(StoreError::NotCommitted(classify(e).to_string()));
         }
@@ -373,6 +384,3 @@ impl BatchCommitter for SqliteCommitter {
         }
     }
 }
-
-
-
