@@ -1,0 +1,181 @@
+//! Event-store benchmarks, each beside its baseline in the same run (BENCHMARKS.md):
+//!
+//! - `append_64_callers/{backend}/group_commit` vs `…/one_tx_per_append`: 64 concurrent callers
+//!   each appending one event per call;
+//! - `replay_1m/{backend}/read_all` vs `…/plain_select`: all 1,000,000 events through `read_all`
+//!   pages vs one plain `SELECT … ORDER BY position` scan with the same driver;
+//! - `verify_1m/{backend}`: the chain walk over 1,000,000 events.
+//!
+//! Run with `cargo bench --bench store`; `KINERJA_BENCH_EVENTS` shrinks the read benches.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use futures::TryStreamExt;
+use kinerja::store::verify::verify_chain;
+use kinerja::store::writer::WriterOptions;
+use kinerja::store::{EventStore, ExpectedRevision, StreamId, postgres::PostgresStore, sqlite::SqliteStore};
+use sqlx::Row;
+
+const CALLERS: u64 = 64;
+const PER_CALLER: u64 = 100;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+}
+
+fn read_events() -> u64 {
+    std::env::var("KINERJA_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+}
+
+async fn append_round(store: &Arc<dyn EventStore>, round: u64) -> Duration {
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(CALLERS as usize);
+    for caller in 0..CALLERS {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let stream = StreamId::parse(format!("officer-{round}x{caller}")).unwrap();
+            for i in 0..PER_CALLER {
+                store.append(&stream, ExpectedRevision::Any, vec![common::report(i)]).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    start.elapsed()
+}
+
+fn append_64_callers(c: &mut Criterion) {
+    let rt = runtime();
+    let mut group = c.benchmark_group("append_64_callers");
+    group.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(CALLERS * PER_CALLER));
+    for backend in ["sqlite", "postgres"] {
+        for (mode, batching) in [("group_commit", true), ("one_tx_per_append", false)] {
+            let options = WriterOptions { batching, ..Default::default() };
+            let Some((store, _dir)) = rt.block_on(common::fresh_store(backend, options)) else { continue };
+            let mut round = 0;
+            group.bench_function(format!("{backend}/{mode}"), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        round += 1;
+                        total += rt.block_on(append_round(&store, round));
+                    }
+                    total
+                })
+            });
+            rt.block_on(store.shutdown());
+        }
+    }
+    group.finish();
+}
+
+fn replay_1m(c: &mut Criterion) {
+    let rt = runtime();
+    let n = read_events();
+    let mut group = c.benchmark_group("replay_1m");
+    group.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(n));
+
+    let url = rt.block_on(common::sqlite_log(n));
+    let store = rt.block_on(SqliteStore::open(&url, WriterOptions::default())).unwrap();
+    group.bench_function("sqlite/read_all", |b| {
+        b.to_async(&rt).iter(|| async { replay(&store).await });
+    });
+    group.bench_function("sqlite/plain_select", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut rows = sqlx::query(PLAIN_SELECT).fetch(store.pool());
+            let mut count = 0u64;
+            while let Some(row) = rows.try_next().await.unwrap() {
+                count += touch(&row);
+            }
+            count
+        });
+    });
+    rt.block_on(store.shutdown());
+
+    if let Some(url) = rt.block_on(common::postgres_log(n)) {
+        let store = rt.block_on(PostgresStore::open(&url, WriterOptions::default())).unwrap();
+        group.bench_function("postgres/read_all", |b| {
+            b.to_async(&rt).iter(|| async { replay(&store).await });
+        });
+        group.bench_function("postgres/plain_select", |b| {
+            b.to_async(&rt).iter(|| async {
+                let mut rows = sqlx::query(PLAIN_SELECT).fetch(store.pool());
+                let mut count = 0u64;
+                while let Some(row) = rows.try_next().await.unwrap() {
+                    count += touch(&row);
+                }
+                count
+            });
+        });
+        rt.block_on(store.shutdown());
+    }
+    group.finish();
+}
+
+const PLAIN_SELECT: &str = "select position, event_id, stream_id, revision, event_type, schema_version, \
+     data, metadata, recorded_at, hash from events order by position";
+
+/// Decode every column of a row, as `read_all` does, so the baseline does the same work.
+fn touch<R: Row>(row: &R) -> u64
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> uuid::Uuid: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let position: i64 = row.get(0);
+    let _id: uuid::Uuid = row.get(1);
+    let stream: String = row.get(2);
+    let _revision: i64 = row.get(3);
+    let event_type: String = row.get(4);
+    let _version: i64 = row.get(5);
+    let data: String = row.get(6);
+    let metadata: String = row.get(7);
+    let _at: i64 = row.get(8);
+    let hash: Vec<u8> = row.get(9);
+    u64::try_from(position).unwrap() + (stream.len() + event_type.len() + data.len() + metadata.len() + hash.len()) as u64 % 2
+}
+
+async fn replay(store: &dyn EventStore) -> u64 {
+    let mut after = 0;
+    loop {
+        let page = store.read_all(after, 10_000).await.unwrap();
+        match page.last() {
+            Some(last) => after = last.position,
+            None => return after,
+        }
+    }
+}
+
+fn verify_1m(c: &mut Criterion) {
+    let rt = runtime();
+    let n = read_events();
+    let mut group = c.benchmark_group("verify_1m");
+    group.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(n));
+    let url = rt.block_on(common::sqlite_log(n));
+    let store = rt.block_on(SqliteStore::open(&url, WriterOptions::default())).unwrap();
+    group.bench_function("sqlite", |b| {
+        b.to_async(&rt).iter(|| async { verify_chain(&store, 10_000, |_| ()).await.unwrap().unwrap() });
+    });
+    rt.block_on(store.shutdown());
+    if let Some(url) = rt.block_on(common::postgres_log(n)) {
+        let store = rt.block_on(PostgresStore::open(&url, WriterOptions::default())).unwrap();
+        group.bench_function("postgres", |b| {
+            b.to_async(&rt).iter(|| async { verify_chain(&store, 10_000, |_| ()).await.unwrap().unwrap() });
+        });
+        rt.block_on(store.shutdown());
+    }
+    group.finish();
+}
+
+criterion_group!(benches, append_64_callers, replay_1m, verify_1m);
+criterion_main!(benches);
