@@ -20,3 +20,4 @@
 
 pub mod error;
 pub mod merkle;
+pub mod tree;
