@@ -18,6 +18,8 @@
 //!   and the offline checks.
 //! - [`error`]: the one error type, [`ProofError`].
 
+mod encoding;
 pub mod error;
+pub mod head;
 pub mod merkle;
 pub mod tree;
