@@ -18,8 +18,27 @@
 //!   and the offline checks.
 //! - [`error`]: the one error type, [`ProofError`].
 
+pub mod audit;
 mod encoding;
 pub mod error;
 pub mod head;
 pub mod merkle;
 pub mod tree;
+
+#[cfg(test)]
+mod tests;
+
+pub use audit::{
+    AuditDocument, ConsistencyProof, InclusionProof, check_consistency,
+    check_consistency_with_heads, check_event_inclusion, check_inclusion,
+    check_inclusion_with_head,
+};
+pub use error::ProofError;
+pub use head::{PublicKey, SignedTreeHead, SigningKey, head_signed_bytes, sign_head, verify_head};
+pub use merkle::{
+    Hash, empty_root, leaf_hash, node_hash, root_of, verify_consistency, verify_inclusion,
+};
+pub use tree::{
+    Frontier, MemoryNodeStore, MemoryTree, NodeRef, NodeStore, StoredNode, consistency_proof,
+    consistency_proof_nodes, inclusion_proof, inclusion_proof_nodes, root_at, root_nodes,
+};
