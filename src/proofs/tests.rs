@@ -696,6 +696,10 @@ fn check_all_against_reference(n: u64, first_from: u64, seed: u64) {
         verify_consistency(m, n, &roots[us(m)], &roots[us(n)], &path).unwrap();
 
         let nodes = consistency_proof_nodes(m, n).unwrap();
+        assert!(
+            nodes.len() <= 3 * (64 - us(u64::from(n.leading_zeros()))),
+            "{nodes:?}"
+        );
         let fetched: HashMap<NodeRef, Hash> = nodes
             .iter()
             .map(|r| (*r, tree.store().get(r.level, r.index).unwrap()))
@@ -736,7 +740,7 @@ fn huge_sizes_plan_without_overflow() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn stored_tree_matches_reference(n in 1u64..=300, first in 0u64..=300, seed in any::<u64>()) {
