@@ -19,20 +19,28 @@ pub fn pg_admin_url() -> String {
 
 pub fn pg_url(db: &str) -> String {
     let admin = pg_admin_url();
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(b, _)| b)
+        .to_string();
     format!("{base}/{db}")
 }
 
 /// Drop (when `fresh`) and create a PostgreSQL database; false when PostgreSQL is not reachable.
 pub async fn pg_database(db: &str, fresh: bool) -> bool {
     let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await else {
-        eprintln!("SKIPPED: PostgreSQL benches, server not reachable at {}", pg_admin_url());
+        eprintln!(
+            "SKIPPED: PostgreSQL benches, server not reachable at {}",
+            pg_admin_url()
+        );
         return false;
     };
     if fresh {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {db} with (force)")))
-            .execute(&mut conn)
-            .await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "drop database if exists {db} with (force)"
+        )))
+        .execute(&mut conn)
+        .await;
     }
     let _ = sqlx::query(sqlx::AssertSqlSafe(format!("create database {db}")))
         .execute(&mut conn)
@@ -41,19 +49,28 @@ pub async fn pg_database(db: &str, fresh: bool) -> bool {
 }
 
 /// A fresh store of `backend` ("sqlite" or "postgres") with `options`.
-pub async fn fresh_store(backend: &str, options: WriterOptions) -> Option<(Arc<dyn EventStore>, Option<tempfile::TempDir>)> {
+pub async fn fresh_store(
+    backend: &str,
+    options: WriterOptions,
+) -> Option<(Arc<dyn EventStore>, Option<tempfile::TempDir>)> {
     match backend {
         "sqlite" => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}/bench.db", dir.path().display());
-            Some((Arc::new(SqliteStore::open(&url, options).await.unwrap()), Some(dir)))
+            Some((
+                Arc::new(SqliteStore::open(&url, options).await.unwrap()),
+                Some(dir),
+            ))
         }
         "postgres" => {
             if !pg_database("kinerja_bench_append", true).await {
                 return None;
             }
             let url = pg_url("kinerja_bench_append");
-            Some((Arc::new(PostgresStore::open(&url, options).await.unwrap()), None))
+            Some((
+                Arc::new(PostgresStore::open(&url, options).await.unwrap()),
+                None,
+            ))
         }
         other => panic!("unknown backend {other}"),
     }
@@ -82,7 +99,10 @@ pub async fn fill(store: &dyn EventStore, total: u64, batch: u64, streams: u64) 
         let n = batch.min(total - i);
         let stream = StreamId::parse(format!("officer-{}", (i / batch) % streams)).unwrap();
         let events = (i..i + n).map(report).collect();
-        store.append(&stream, ExpectedRevision::Any, events).await.unwrap();
+        store
+            .append(&stream, ExpectedRevision::Any, events)
+            .await
+            .unwrap();
         i += n;
     }
 }
@@ -93,7 +113,9 @@ pub async fn sqlite_log(n: u64) -> String {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("log-{n}.db"));
     let url = format!("sqlite://{}", path.display());
-    let store = SqliteStore::open(&url, WriterOptions::default()).await.unwrap();
+    let store = SqliteStore::open(&url, WriterOptions::default())
+        .await
+        .unwrap();
     let have = store.head().await.unwrap().position;
     if have < n {
         fill(&store, n - have, 500, 6_500).await;
@@ -109,7 +131,9 @@ pub async fn postgres_log(n: u64) -> Option<String> {
         return None;
     }
     let url = pg_url(&db);
-    let store = PostgresStore::open(&url, WriterOptions::default()).await.unwrap();
+    let store = PostgresStore::open(&url, WriterOptions::default())
+        .await
+        .unwrap();
     let have = store.head().await.unwrap().position;
     if have < n {
         fill(&store, n - have, 500, 6_500).await;

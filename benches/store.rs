@@ -17,18 +17,26 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::TryStreamExt;
 use kinerja::store::verify::verify_chain;
 use kinerja::store::writer::WriterOptions;
-use kinerja::store::{EventStore, ExpectedRevision, StreamId, postgres::PostgresStore, sqlite::SqliteStore};
+use kinerja::store::{
+    EventStore, ExpectedRevision, StreamId, postgres::PostgresStore, sqlite::SqliteStore,
+};
 use sqlx::Row;
 
 const CALLERS: u64 = 64;
 const PER_CALLER: u64 = 100;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn read_events() -> u64 {
-    std::env::var("KINERJA_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+    std::env::var("KINERJA_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
 }
 
 async fn append_round(store: &Arc<dyn EventStore>, round: u64) -> Duration {
@@ -39,7 +47,10 @@ async fn append_round(store: &Arc<dyn EventStore>, round: u64) -> Duration {
         tasks.push(tokio::spawn(async move {
             let stream = StreamId::parse(format!("officer-{round}x{caller}")).unwrap();
             for i in 0..PER_CALLER {
-                store.append(&stream, ExpectedRevision::Any, vec![common::report(i)]).await.unwrap();
+                store
+                    .append(&stream, ExpectedRevision::Any, vec![common::report(i)])
+                    .await
+                    .unwrap();
             }
         }));
     }
@@ -52,12 +63,20 @@ async fn append_round(store: &Arc<dyn EventStore>, round: u64) -> Duration {
 fn append_64_callers(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("append_64_callers");
-    group.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(CALLERS * PER_CALLER));
     for backend in ["sqlite", "postgres"] {
         for (mode, batching) in [("group_commit", true), ("one_tx_per_append", false)] {
-            let options = WriterOptions { batching, ..Default::default() };
-            let Some((store, _dir)) = rt.block_on(common::fresh_store(backend, options)) else { continue };
+            let options = WriterOptions {
+                batching,
+                ..Default::default()
+            };
+            let Some((store, _dir)) = rt.block_on(common::fresh_store(backend, options)) else {
+                continue;
+            };
             let mut round = 0;
             group.bench_function(format!("{backend}/{mode}"), |b| {
                 b.iter_custom(|iters| {
@@ -79,11 +98,16 @@ fn replay_1m(c: &mut Criterion) {
     let rt = runtime();
     let n = read_events();
     let mut group = c.benchmark_group("replay_1m");
-    group.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(n));
 
     let url = rt.block_on(common::sqlite_log(n));
-    let store = rt.block_on(SqliteStore::open(&url, WriterOptions::default())).unwrap();
+    let store = rt
+        .block_on(SqliteStore::open(&url, WriterOptions::default()))
+        .unwrap();
     group.bench_function("sqlite/read_all", |b| {
         b.to_async(&rt).iter(|| async { replay(&store).await });
     });
@@ -100,7 +124,9 @@ fn replay_1m(c: &mut Criterion) {
     rt.block_on(store.shutdown());
 
     if let Some(url) = rt.block_on(common::postgres_log(n)) {
-        let store = rt.block_on(PostgresStore::open(&url, WriterOptions::default())).unwrap();
+        let store = rt
+            .block_on(PostgresStore::open(&url, WriterOptions::default()))
+            .unwrap();
         group.bench_function("postgres/read_all", |b| {
             b.to_async(&rt).iter(|| async { replay(&store).await });
         });
@@ -141,7 +167,8 @@ where
     let metadata: String = row.get(7);
     let _at: i64 = row.get(8);
     let hash: Vec<u8> = row.get(9);
-    u64::try_from(position).unwrap() + (stream.len() + event_type.len() + data.len() + metadata.len() + hash.len()) as u64 % 2
+    u64::try_from(position).unwrap()
+        + (stream.len() + event_type.len() + data.len() + metadata.len() + hash.len()) as u64 % 2
 }
 
 async fn replay(store: &dyn EventStore) -> u64 {
@@ -159,18 +186,27 @@ fn verify_1m(c: &mut Criterion) {
     let rt = runtime();
     let n = read_events();
     let mut group = c.benchmark_group("verify_1m");
-    group.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(n));
     let url = rt.block_on(common::sqlite_log(n));
-    let store = rt.block_on(SqliteStore::open(&url, WriterOptions::default())).unwrap();
+    let store = rt
+        .block_on(SqliteStore::open(&url, WriterOptions::default()))
+        .unwrap();
     group.bench_function("sqlite", |b| {
-        b.to_async(&rt).iter(|| async { verify_chain(&store, 10_000, |_| ()).await.unwrap().unwrap() });
+        b.to_async(&rt)
+            .iter(|| async { verify_chain(&store, 10_000, |_| ()).await.unwrap().unwrap() });
     });
     rt.block_on(store.shutdown());
     if let Some(url) = rt.block_on(common::postgres_log(n)) {
-        let store = rt.block_on(PostgresStore::open(&url, WriterOptions::default())).unwrap();
+        let store = rt
+            .block_on(PostgresStore::open(&url, WriterOptions::default()))
+            .unwrap();
         group.bench_function("postgres", |b| {
-            b.to_async(&rt).iter(|| async { verify_chain(&store, 10_000, |_| ()).await.unwrap().unwrap() });
+            b.to_async(&rt)
+                .iter(|| async { verify_chain(&store, 10_000, |_| ()).await.unwrap().unwrap() });
         });
         rt.block_on(store.shutdown());
     }
