@@ -9,6 +9,7 @@
 //! - [`store`]: the event store contract ([`store::EventStore`]) and its backends (in-memory,
 //!   SQLite, PostgreSQL), the single writer with group commit, the hash chain and `verify`.
 //! - [`proofs`]: the RFC 6962 Merkle tree, signed tree heads, inclusion and consistency proofs.
+//! - [`ledger`]: proofs, signed heads and full verification over a store.
 //! - [`config`]: typed settings read from flags and `KINERJA_…` environment variables.
 //! - [`cli`]: the `kinerja` command line.
 #![forbid(unsafe_code)]
@@ -21,6 +22,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod ledger;
 pub mod proofs;
 pub mod store;
 pub mod telemetry;

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 use super::plan::{BatchFacts, PreparedAppend, plan_batch};
+use crate::proofs::{Hash, MemoryTree, NodeRef, NodeStore, SignedTreeHead, leaf_hash};
 use super::{
     AppendResult, Direction, EventStore, ExpectedRevision, LogHead, NewEvent, Position, ReadFrom,
     RecordedEvent, StoreError, StreamId,
@@ -19,6 +20,10 @@ struct Log {
     /// Positions of each stream's events, in revision order.
     streams: HashMap<String, Vec<usize>>,
     by_id: HashMap<uuid::Uuid, usize>,
+    /// Every node of the Merkle tree (all levels).
+    tree: MemoryTree,
+    /// Kept signed tree heads by size.
+    heads: std::collections::BTreeMap<u64, SignedTreeHead>,
 }
 
 /// The in-memory event store.
@@ -110,6 +115,7 @@ impl EventStore for MemoryStore {
                 .or_default()
                 .push(index);
             log.by_id.insert(row.event_id, index);
+            log.tree.push(leaf_hash(&row.hash));
             log.events.push(row);
         }
         let position = plan.head.position;
@@ -202,6 +208,41 @@ impl EventStore for MemoryStore {
 
     fn watch_head(&self) -> watch::Receiver<Position> {
         self.head.subscribe()
+    }
+
+    async fn tree_nodes(&self, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
+        let log = self.log()?;
+        let store = log.tree.store();
+        Ok(refs
+            .iter()
+            .filter_map(|r| store.get(r.level, r.index).map(|h| (*r, h)))
+            .collect())
+    }
+
+    async fn save_tree_head(&self, head: &SignedTreeHead) -> Result<(), StoreError> {
+        self.log()?
+            .heads
+            .entry(head.tree_size)
+            .or_insert_with(|| head.clone());
+        Ok(())
+    }
+
+    async fn tree_heads(
+        &self,
+        from_size: u64,
+        limit: usize,
+    ) -> Result<Vec<SignedTreeHead>, StoreError> {
+        Ok(self
+            .log()?
+            .heads
+            .range(from_size..)
+            .take(limit)
+            .map(|(_, h)| h.clone())
+            .collect())
+    }
+
+    async fn latest_tree_head(&self) -> Result<Option<SignedTreeHead>, StoreError> {
+        Ok(self.log()?.heads.values().next_back().cloned())
     }
 
     async fn shutdown(&self) {

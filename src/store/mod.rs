@@ -24,9 +24,11 @@ pub mod postgres;
 pub mod row;
 pub mod sqlite;
 pub mod subscription;
+pub mod tree;
 pub mod verify;
 pub mod writer;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -36,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::proofs::{NodeRef, SignedTreeHead};
 pub use subscription::Subscription;
 
 /// Position of an event in the global log (`$all`), 1-based; 0 is "before the first event".
@@ -388,6 +391,19 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Stop accepting appends, let the writer drain what is queued, and wait for it.
     async fn shutdown(&self);
+
+    /// The Merkle tree nodes (complete subtrees) at `refs`; nodes beyond the log are left out.
+    async fn tree_nodes(&self, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError>;
+
+    /// Keep a signed tree head. The first head kept at a size stays; later ones are ignored.
+    async fn save_tree_head(&self, head: &SignedTreeHead) -> Result<(), StoreError>;
+
+    /// Kept heads with `tree_size >= from_size`, smallest first.
+    async fn tree_heads(&self, from_size: u64, limit: usize)
+    -> Result<Vec<SignedTreeHead>, StoreError>;
+
+    /// The largest kept head.
+    async fn latest_tree_head(&self) -> Result<Option<SignedTreeHead>, StoreError>;
 }
 
 /// Open the store named by `url`: `sqlite:…`, `postgres:…`/`postgresql:…` or `memory:`.

@@ -69,3 +69,45 @@ pub fn sql_limit(n: usize) -> i64 {
 pub fn position_of(n: i64) -> Position {
     u64::try_from(n).unwrap_or(0)
 }
+
+/// A stored 32-byte hash.
+pub fn to_hash(bytes: Vec<u8>) -> Result<crate::proofs::Hash, StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Backend("a stored hash is not 32 bytes".into()))
+}
+
+/// A stored Merkle node address.
+pub fn node_ref(level: i64, idx: i64) -> Result<crate::proofs::NodeRef, StoreError> {
+    let level = u8::try_from(level)
+        .map_err(|_| StoreError::Backend(format!("merkle node level {level} out of range")))?;
+    Ok(crate::proofs::NodeRef::new(level, position_of(idx)))
+}
+
+/// One row of the `tree_heads` table.
+#[derive(Debug, sqlx::FromRow)]
+pub struct TreeHeadRow {
+    pub tree_size: i64,
+    pub root_hash: Vec<u8>,
+    pub timestamp_ms: i64,
+    pub key_id: String,
+    pub signature: Vec<u8>,
+}
+
+impl TryFrom<TreeHeadRow> for crate::proofs::SignedTreeHead {
+    type Error = StoreError;
+
+    fn try_from(row: TreeHeadRow) -> Result<Self, StoreError> {
+        Ok(crate::proofs::SignedTreeHead {
+            tree_size: position_of(row.tree_size),
+            root_hash: to_hash(row.root_hash)?,
+            timestamp: DateTime::<Utc>::from_timestamp_millis(row.timestamp_ms)
+                .ok_or_else(|| StoreError::Backend("tree head time out of range".into()))?,
+            key_id: row.key_id,
+            signature: row
+                .signature
+                .try_into()
+                .map_err(|_| StoreError::Backend("a stored signature is not 64 bytes".into()))?,
+        })
+    }
+}

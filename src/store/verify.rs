@@ -3,7 +3,7 @@
 //! reordered event, a stored head that points past the end).
 
 use super::chain::{EnvelopeRef, event_hash};
-use super::{EventStore, Hash, LogHead, Position, StoreError};
+use super::{EventStore, Hash, LogHead, Position, RecordedEvent, StoreError};
 
 /// What a clean walk found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +59,17 @@ impl ChainBreak {
 pub async fn verify_chain(
     store: &dyn EventStore,
     page: usize,
+    progress: impl FnMut(u64),
+) -> Result<Result<ChainReport, ChainBreak>, StoreError> {
+    verify_chain_with(store, page, progress, |_| ()).await
+}
+
+/// [`verify_chain`], also handing every event whose hash checked out to `on_event`, in order.
+pub async fn verify_chain_with(
+    store: &dyn EventStore,
+    page: usize,
     mut progress: impl FnMut(u64),
+    mut on_event: impl FnMut(&RecordedEvent),
 ) -> Result<Result<ChainReport, ChainBreak>, StoreError> {
     let recorded = store.head().await?;
     let mut prev: Hash = [0; 32];
@@ -88,6 +98,7 @@ pub async fn verify_chain(
                 }));
             }
             prev = computed;
+            on_event(e);
             head = LogHead {
                 position: e.position,
                 hash: computed,

@@ -28,6 +28,9 @@ pub struct WriterOptions {
     pub commit_delay: Option<Duration>,
     /// Bound of the request queue (back-pressure).
     pub queue_capacity: usize,
+    /// Maintain the Merkle tree in each batch (the default). Off only for the benchmark baseline:
+    /// a store written without it cannot answer proofs.
+    pub merkle: bool,
 }
 
 impl Default for WriterOptions {
@@ -37,6 +40,7 @@ impl Default for WriterOptions {
             max_batch_events: 4096,
             commit_delay: None,
             queue_capacity: 16_384,
+            merkle: true,
         }
     }
 }

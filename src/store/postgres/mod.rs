@@ -5,7 +5,7 @@
 
 mod error;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -16,12 +16,16 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::plan::{BatchFacts, BatchPlan, PreparedAppend, event_ids_of, plan_batch, streams_of};
-use super::row::{EventRow, position_of, sql_int, sql_limit, to_events};
+use super::row::{
+    EventRow, TreeHeadRow, node_ref, position_of, sql_int, sql_limit, to_events, to_hash,
+};
+use super::tree;
 use super::writer::{BatchCommitter, Committed, Writer, WriterOptions, resolve_failed_commit};
 use super::{
     AppendResult, Direction, EventStore, ExpectedRevision, LogHead, NewEvent, Position, ReadFrom,
     RecordedEvent, StoreError, StreamId, category_of,
 };
+use crate::proofs::{Frontier, Hash, NodeRef, SignedTreeHead};
 use error::classify;
 
 /// The embedded migrations of the PostgreSQL event store.
@@ -63,7 +67,10 @@ impl PostgresStore {
         let pool = open_pool(url, 8).await?;
         let writer_options = PgConnectOptions::from_str(url)
             .map_err(classify)?
-            .application_name(WRITER_APPLICATION_NAME);
+            .application_name(WRITER_APPLICATION_NAME)
+            // Every query of the writer is an index probe; never let a plan cached while the
+            // table was small fall back to scanning the whole log.
+            .options([("enable_seqscan", "off")]);
         let writer_pool = PgPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
@@ -77,6 +84,8 @@ impl PostgresStore {
             pool: writer_pool,
             probe_pool: pool.clone(),
             commit_delay: options.commit_delay,
+            merkle: options.merkle,
+            frontier: None,
         };
         let writer = Writer::spawn(committer, options, head.clone());
         Ok(Self {
@@ -261,6 +270,93 @@ impl EventStore for PostgresStore {
     async fn shutdown(&self) {
         self.writer.shutdown().await;
     }
+
+    async fn tree_nodes(&self, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(classify)?;
+        tree_nodes_with(&mut conn, refs).await
+    }
+
+    async fn save_tree_head(&self, head: &SignedTreeHead) -> Result<(), StoreError> {
+        sqlx::query(include_str!("sql/insert_tree_head.sql"))
+            .bind(sql_int(head.tree_size))
+            .bind(&head.root_hash[..])
+            .bind(head.timestamp.timestamp_millis())
+            .bind(&head.key_id)
+            .bind(&head.signature[..])
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn tree_heads(
+        &self,
+        from_size: u64,
+        limit: usize,
+    ) -> Result<Vec<SignedTreeHead>, StoreError> {
+        let rows: Vec<TreeHeadRow> = sqlx::query_as(include_str!("sql/tree_heads.sql"))
+            .bind(sql_int(from_size))
+            .bind(sql_limit(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        rows.into_iter().map(SignedTreeHead::try_from).collect()
+    }
+
+    async fn latest_tree_head(&self) -> Result<Option<SignedTreeHead>, StoreError> {
+        let row: Option<TreeHeadRow> = sqlx::query_as(include_str!("sql/latest_tree_head.sql"))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?;
+        row.map(SignedTreeHead::try_from).transpose()
+    }
+}
+
+/// Every node among `refs`: stored ones from `merkle_nodes`, low ones from event hashes.
+async fn tree_nodes_with(
+    conn: &mut sqlx::PgConnection,
+    refs: &[NodeRef],
+) -> Result<HashMap<NodeRef, Hash>, StoreError> {
+    let wanted = tree::stored_refs(refs);
+    let mut stored = HashMap::new();
+    if !wanted.is_empty() {
+        let levels: Vec<i16> = wanted.iter().map(|r| i16::from(r.level)).collect();
+        let idxs: Vec<i64> = wanted.iter().map(|r| sql_int(r.index)).collect();
+        for row in sqlx::query(include_str!("sql/select_nodes.sql"))
+            .bind(levels)
+            .bind(idxs)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(classify)?
+        {
+            let level: i16 = row.try_get(0).map_err(classify)?;
+            let r = node_ref(i64::from(level), row.try_get(1).map_err(classify)?)?;
+            stored.insert(r, to_hash(row.try_get(2).map_err(classify)?)?);
+        }
+    }
+    let mut chain = BTreeMap::new();
+    for (first, last) in tree::position_ranges(refs) {
+        for row in sqlx::query(include_str!("sql/chain_hashes.sql"))
+            .bind(sql_int(first))
+            .bind(sql_int(last))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(classify)?
+        {
+            let position = position_of(row.try_get(0).map_err(classify)?);
+            chain.insert(position, to_hash(row.try_get(1).map_err(classify)?)?);
+        }
+    }
+    Ok(tree::compose(refs, stored, &chain))
+}
+
+/// The frontier of the tree at `size`, from what is stored.
+async fn load_frontier(conn: &mut sqlx::PgConnection, size: u64) -> Result<Frontier, StoreError> {
+    let nodes = tree_nodes_with(conn, &Frontier::nodes_needed(size)).await?;
+    Frontier::from_store(&nodes, size).map_err(|e| StoreError::Corrupt {
+        position: size,
+        reason: format!("merkle tree: {e}"),
+    })
 }
 
 /// The writer side: one connection (from a pool of one, so a dropped connection is replaced).
@@ -268,12 +364,20 @@ struct PgCommitter {
     pool: PgPool,
     probe_pool: PgPool,
     commit_delay: Option<Duration>,
+    /// Maintain the Merkle tree (see [`WriterOptions::merkle`]).
+    merkle: bool,
+    /// The tree's right edge after this writer's last batch; reloaded when another instance has
+    /// written since, or after a failure.
+    frontier: Option<Frontier>,
 }
 
+/// Write a batch inside the open transaction. With `merkle`, also the newly completed tree
+/// nodes; returns the grown frontier to keep once the transaction commits.
 async fn write(
     tx: &mut sqlx::PgConnection,
     batch: &[PreparedAppend],
-) -> Result<BatchPlan, StoreError> {
+    merkle: Option<Option<Frontier>>,
+) -> Result<(BatchPlan, Option<Frontier>), StoreError> {
     let head = head_from(
         sqlx::query(include_str!("sql/lock_head.sql"))
             .fetch_one(&mut *tx)
@@ -288,8 +392,8 @@ async fn write(
         .map_err(classify)?
     {
         let stream: String = row.try_get(0).map_err(classify)?;
-        let revision: i64 = row.try_get(1).map_err(classify)?;
-        revisions.insert(stream, Some(position_of(revision)));
+        let revision: Option<i64> = row.try_get(1).map_err(classify)?;
+        revisions.insert(stream, revision.map(position_of));
     }
     let rows: Vec<EventRow> = sqlx::query_as(include_str!("sql/existing.sql"))
         .bind(event_ids_of(batch))
@@ -300,6 +404,7 @@ async fn write(
         .into_iter()
         .map(|e| (e.event_id, e))
         .collect();
+    let size = head.position;
     let facts = BatchFacts {
         head: Some(head),
         revisions,
@@ -307,7 +412,25 @@ async fn write(
     };
     let plan = plan_batch(facts, batch, chrono::Utc::now().timestamp_micros());
     if plan.rows.is_empty() {
-        return Ok(plan);
+        return Ok((plan, merkle.flatten()));
+    }
+    let mut grown = None;
+    if let Some(cached) = merkle {
+        let mut frontier = match cached {
+            Some(f) if f.size() == size => f,
+            _ => load_frontier(tx, size).await?,
+        };
+        let nodes = tree::grow(&mut frontier, plan.rows.iter().map(|r| r.hash));
+        if !nodes.is_empty() {
+            sqlx::query(include_str!("sql/insert_nodes.sql"))
+                .bind(nodes.iter().map(|n| i16::from(n.level)).collect::<Vec<_>>())
+                .bind(nodes.iter().map(|n| sql_int(n.index)).collect::<Vec<_>>())
+                .bind(nodes.iter().map(|n| n.hash.to_vec()).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+        }
+        grown = Some(frontier);
     }
     let r = &plan.rows;
     sqlx::query(include_str!("sql/insert_events.sql"))
@@ -349,7 +472,7 @@ async fn write(
         .execute(&mut *tx)
         .await
         .map_err(classify)?;
-    Ok(plan)
+    Ok((plan, grown))
 }
 
 #[async_trait]
@@ -360,8 +483,9 @@ impl BatchCommitter for PgCommitter {
             .begin()
             .await
             .map_err(|e| StoreError::NotCommitted(classify(e).to_string()))?;
-        let plan = match write(&mut tx, batch).await {
-            Ok(plan) => plan,
+        let merkle = self.merkle.then(|| self.frontier.take());
+        let (plan, grown) = match write(&mut tx, batch, merkle).await {
+            Ok(written) => written,
             Err(e) => {
                 let _ = tx.rollback().await;
                 return Err(StoreError::NotCommitted(e.to_string()));
@@ -371,10 +495,13 @@ impl BatchCommitter for PgCommitter {
             tokio::time::sleep(delay).await;
         }
         match tx.commit().await {
-            Ok(()) => Ok(Committed {
-                head: plan.head.position,
-                outcomes: plan.outcomes,
-            }),
+            Ok(()) => {
+                self.frontier = grown;
+                Ok(Committed {
+                    head: plan.head.position,
+                    outcomes: plan.outcomes,
+                })
+            }
             Err(e) => {
                 let first = plan.rows.first().map(|r| r.event_id);
                 let pool = self.probe_pool.clone();

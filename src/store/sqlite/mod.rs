@@ -4,7 +4,7 @@
 
 mod error;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,12 +18,16 @@ use sqlx::{Connection, Row};
 use tokio::sync::watch;
 
 use super::plan::{BatchFacts, PreparedAppend, event_ids_of, plan_batch, streams_of};
-use super::row::{EventRow, position_of, sql_int, sql_limit, to_events};
+use super::row::{
+    EventRow, TreeHeadRow, node_ref, position_of, sql_int, sql_limit, to_events, to_hash,
+};
+use super::tree;
 use super::writer::{BatchCommitter, Committed, Writer, WriterOptions, resolve_failed_commit};
 use super::{
     AppendResult, Direction, EventStore, ExpectedRevision, LogHead, NewEvent, Position, ReadFrom,
     RecordedEvent, StoreError, StreamId, category_of,
 };
+use crate::proofs::{Frontier, Hash, NodeRef, SignedTreeHead};
 use error::classify;
 
 /// The embedded migrations of the SQLite event store.
@@ -90,6 +94,8 @@ impl SqliteStore {
             conn: Some(conn),
             pool: pool.clone(),
             commit_delay: options.commit_delay,
+            merkle: options.merkle,
+            frontier: None,
         };
         let writer = Writer::spawn(committer, options, head.clone());
         Ok(Self { pool, writer, head })
@@ -238,6 +244,93 @@ impl EventStore for SqliteStore {
     async fn shutdown(&self) {
         self.writer.shutdown().await;
     }
+
+    async fn tree_nodes(&self, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(classify)?;
+        tree_nodes_with(&mut conn, refs).await
+    }
+
+    async fn save_tree_head(&self, head: &SignedTreeHead) -> Result<(), StoreError> {
+        sqlx::query(include_str!("sql/insert_tree_head.sql"))
+            .bind(sql_int(head.tree_size))
+            .bind(&head.root_hash[..])
+            .bind(head.timestamp.timestamp_millis())
+            .bind(&head.key_id)
+            .bind(&head.signature[..])
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn tree_heads(
+        &self,
+        from_size: u64,
+        limit: usize,
+    ) -> Result<Vec<SignedTreeHead>, StoreError> {
+        let rows: Vec<TreeHeadRow> = sqlx::query_as(include_str!("sql/tree_heads.sql"))
+            .bind(sql_int(from_size))
+            .bind(sql_limit(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        rows.into_iter().map(SignedTreeHead::try_from).collect()
+    }
+
+    async fn latest_tree_head(&self) -> Result<Option<SignedTreeHead>, StoreError> {
+        let row: Option<TreeHeadRow> = sqlx::query_as(include_str!("sql/latest_tree_head.sql"))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?;
+        row.map(SignedTreeHead::try_from).transpose()
+    }
+}
+
+/// Every node among `refs`: stored ones from `merkle_nodes`, low ones from event hashes.
+async fn tree_nodes_with(
+    conn: &mut SqliteConnection,
+    refs: &[NodeRef],
+) -> Result<HashMap<NodeRef, Hash>, StoreError> {
+    let wanted: Vec<[u64; 2]> = tree::stored_refs(refs)
+        .iter()
+        .map(|r| [u64::from(r.level), r.index])
+        .collect();
+    let mut stored = HashMap::new();
+    if !wanted.is_empty() {
+        let list = serde_json::to_string(&wanted).unwrap_or_default();
+        for row in sqlx::query(include_str!("sql/select_nodes.sql"))
+            .bind(list)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(classify)?
+        {
+            let r = node_ref(row.try_get(0).map_err(classify)?, row.try_get(1).map_err(classify)?)?;
+            stored.insert(r, to_hash(row.try_get(2).map_err(classify)?)?);
+        }
+    }
+    let mut chain = BTreeMap::new();
+    for (first, last) in tree::position_ranges(refs) {
+        for row in sqlx::query(include_str!("sql/chain_hashes.sql"))
+            .bind(sql_int(first))
+            .bind(sql_int(last))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(classify)?
+        {
+            let position = position_of(row.try_get(0).map_err(classify)?);
+            chain.insert(position, to_hash(row.try_get(1).map_err(classify)?)?);
+        }
+    }
+    Ok(tree::compose(refs, stored, &chain))
+}
+
+/// The frontier of the tree at `size`, from what is stored.
+async fn load_frontier(conn: &mut SqliteConnection, size: u64) -> Result<Frontier, StoreError> {
+    let nodes = tree_nodes_with(conn, &Frontier::nodes_needed(size)).await?;
+    Frontier::from_store(&nodes, size).map_err(|e| StoreError::Corrupt {
+        position: size,
+        reason: format!("merkle tree: {e}"),
+    })
 }
 
 /// The writer side: one connection, one transaction per batch.
@@ -247,6 +340,10 @@ struct SqliteCommitter {
     conn: Option<SqliteConnection>,
     pool: SqlitePool,
     commit_delay: Option<Duration>,
+    /// Maintain the Merkle tree (see [`WriterOptions::merkle`]).
+    merkle: bool,
+    /// The tree's right edge after the last committed batch; None when it must be reloaded.
+    frontier: Option<Frontier>,
 }
 
 impl SqliteCommitter {
@@ -301,25 +398,58 @@ async fn facts(
     })
 }
 
+/// Write a batch inside the open transaction. With `merkle`, also the newly completed tree
+/// nodes; returns the grown frontier to keep once the transaction commits.
 async fn write(
     conn: &mut SqliteConnection,
     batch: &[PreparedAppend],
-) -> Result<super::plan::BatchPlan, StoreError> {
+    merkle: Option<Option<Frontier>>,
+) -> Result<(super::plan::BatchPlan, Option<Frontier>), StoreError> {
     let facts = facts(conn, batch).await?;
+    let size = facts.head.map_or(0, |h| h.position);
     let plan = plan_batch(facts, batch, chrono::Utc::now().timestamp_micros());
-    for e in &plan.rows {
-        sqlx::query(include_str!("sql/insert_event.sql"))
-            .bind(sql_int(e.position))
-            .bind(e.event_id)
-            .bind(&e.stream_id)
-            .bind(sql_int(e.revision))
-            .bind(category_of(&e.stream_id))
-            .bind(&e.event_type)
-            .bind(i64::from(e.schema_version))
-            .bind(&e.data)
-            .bind(&e.metadata)
-            .bind(e.recorded_at.timestamp_micros())
-            .bind(&e.hash[..])
+    let mut grown = None;
+    if let Some(cached) = merkle {
+        let mut frontier = match cached {
+            Some(f) if f.size() == size => f,
+            _ => load_frontier(conn, size).await?,
+        };
+        let nodes = tree::grow(&mut frontier, plan.rows.iter().map(|r| r.hash));
+        if !nodes.is_empty() {
+            let list: Vec<serde_json::Value> = nodes
+                .iter()
+                .map(|n| serde_json::json!([n.level, n.index, hex::encode(n.hash)]))
+                .collect();
+            sqlx::query(include_str!("sql/insert_nodes.sql"))
+                .bind(serde_json::Value::Array(list).to_string())
+                .execute(&mut *conn)
+                .await
+                .map_err(classify)?;
+        }
+        grown = Some(frontier);
+    }
+    if !plan.rows.is_empty() {
+        let rows: Vec<serde_json::Value> = plan
+            .rows
+            .iter()
+            .map(|e| {
+                serde_json::json!([
+                    e.position,
+                    hex::encode(e.event_id.as_bytes()),
+                    e.stream_id,
+                    e.revision,
+                    category_of(&e.stream_id),
+                    e.event_type,
+                    e.schema_version,
+                    e.data,
+                    e.metadata,
+                    e.recorded_at.timestamp_micros(),
+                    hex::encode(e.hash),
+                ])
+            })
+            .collect();
+        sqlx::query(include_str!("sql/insert_events.sql"))
+            .bind(serde_json::Value::Array(rows).to_string())
             .execute(&mut *conn)
             .await
             .map_err(classify)?;
@@ -333,13 +463,14 @@ async fn write(
             .await
             .map_err(classify)?;
     }
-    Ok(plan)
+    Ok((plan, grown))
 }
 
 #[async_trait]
 impl BatchCommitter for SqliteCommitter {
     async fn commit_batch(&mut self, batch: &[PreparedAppend]) -> Result<Committed, StoreError> {
         let delay = self.commit_delay;
+        let merkle = self.merkle.then(|| self.frontier.take());
         let conn = self.connection().await?;
         if let Err(e) = sqlx::query(include_str!("sql/begin.sql"))
             .execute(&mut *conn)
@@ -348,8 +479,8 @@ impl BatchCommitter for SqliteCommitter {
             self.conn = None;
             return Err(StoreError::NotCommitted(classify(e).to_string()));
         }
-        let plan = match write(conn, batch).await {
-            Ok(plan) => plan,
+        let (plan, grown) = match write(conn, batch, merkle).await {
+            Ok(written) => written,
             Err(e) => {
                 if sqlx::query("rollback").execute(&mut *conn).await.is_err() {
                     self.conn = None;
@@ -361,10 +492,13 @@ impl BatchCommitter for SqliteCommitter {
             tokio::time::sleep(delay).await;
         }
         match sqlx::query("commit").execute(&mut *conn).await {
-            Ok(_) => Ok(Committed {
-                head: plan.head.position,
-                outcomes: plan.outcomes,
-            }),
+            Ok(_) => {
+                self.frontier = grown;
+                Ok(Committed {
+                    head: plan.head.position,
+                    outcomes: plan.outcomes,
+                })
+            }
             Err(e) => {
                 let _ = sqlx::query("rollback").execute(&mut *conn).await;
                 self.conn = None;

@@ -1,5 +1,7 @@
--- Last revision of each stream named in the batch.
-select stream_id, max(revision) as revision
-from events
-where stream_id = any($1)
-group by stream_id
+-- Last revision of each stream named in the batch (one index probe per stream).
+select s.stream_id,
+       (select e.revision from events e
+        where e.stream_id = s.stream_id
+        order by e.revision desc
+        limit 1) as revision
+from unnest($1::text[]) as s(stream_id)

@@ -1,4 +1,0 @@
-insert into events
-    (position, event_id, stream_id, revision, category, event_type, schema_version, data, metadata,
-     recorded_at, hash)
-values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
