@@ -2,8 +2,10 @@
 //! (unverified) or CONFIG. Each field's default is the documented default; the application
 //! loads a [`DomainConfig`] once and passes it to the deciders that need it.
 
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::error::DomainError;
 use super::values::{EmploymentType, PredikatOrganisasi, Rating};
 
 /// How percentages of R5 are turned into head counts.
@@ -150,6 +152,38 @@ impl Default for DomainConfig {
 }
 
 impl DomainConfig {
+    /// Rejects a client-given instant later than `now` plus the clock-skew allowance.
+    pub fn instant_not_in_future(
+        &self,
+        field: &'static str,
+        t: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let skew =
+            TimeDelta::try_seconds(self.clock_skew_seconds.max(0)).unwrap_or(TimeDelta::zero());
+        if t > now + skew {
+            Err(DomainError::DateInFuture { field })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Rejects a date after the date of `now` plus the clock-skew allowance.
+    pub fn date_not_in_future(
+        &self,
+        field: &'static str,
+        d: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let skew =
+            TimeDelta::try_seconds(self.clock_skew_seconds.max(0)).unwrap_or(TimeDelta::zero());
+        if d > (now + skew).date_naive() {
+            Err(DomainError::DateInFuture { field })
+        } else {
+            Ok(())
+        }
+    }
+
     /// The JP rule for an employment type.
     pub fn jp_rule(&self, t: EmploymentType) -> JpRule {
         match t {
