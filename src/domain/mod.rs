@@ -13,12 +13,14 @@
 //! - [`rules`]: pure calculators for R2, R4, R5, R13, R14, R16, R17, R18, R19, R20.
 //! - [`codec`]: [`DomainEvent`], the event ⇄ JSON contract with the store and the fold.
 //! - [`unit`]: `unit-{code}`: organisation units, heads, organisation predikat (R7), R5.
+//! - [`plan`]: `skp-{nip}_{year}_{seq}`: SKP planning, reports, feedback, evaluations, objections.
 //! - [`officer`]: `officer-{nip}`: officers, transfers, appraiser assignments (R23), status (R8).
 
 pub mod codec;
 pub mod config;
 pub mod error;
 pub mod officer;
+pub mod plan;
 pub mod rules;
 pub mod unit;
 pub mod values;
