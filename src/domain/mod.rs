@@ -14,6 +14,7 @@
 //! - [`codec`]: [`DomainEvent`], the event ⇄ JSON contract with the store and the fold.
 //! - [`unit`]: `unit-{code}`: organisation units, heads, organisation predikat (R7), R5.
 //! - [`plan`]: `skp-{nip}_{year}_{seq}`: SKP planning, reports, feedback, evaluations, objections.
+//! - [`training`]: `training-{uuid}`: programmes, enrolment, completion, JP compliance (R17).
 //! - [`officer`]: `officer-{nip}`: officers, transfers, appraiser assignments (R23), status (R8).
 
 pub mod codec;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod officer;
 pub mod plan;
 pub mod rules;
+pub mod training;
 pub mod unit;
 pub mod values;
 
