@@ -15,6 +15,7 @@
 //! - [`unit`]: `unit-{code}`: organisation units, heads, organisation predikat (R7), R5.
 //! - [`plan`]: `skp-{nip}_{year}_{seq}`: SKP planning, reports, feedback, evaluations, objections.
 //! - [`training`]: `training-{uuid}`: programmes, enrolment, completion, JP compliance (R17).
+//! - [`survey`]: `survey-{unit}_{year}`: SKM codes, answers, IKM (R13, R14, R16), improvement actions.
 //! - [`officer`]: `officer-{nip}`: officers, transfers, appraiser assignments (R23), status (R8).
 
 pub mod codec;
@@ -23,6 +24,7 @@ pub mod error;
 pub mod officer;
 pub mod plan;
 pub mod rules;
+pub mod survey;
 pub mod training;
 pub mod unit;
 pub mod values;
