@@ -14,10 +14,12 @@
 //! - [`codec`]: [`DomainEvent`], the event ⇄ JSON contract with the store and the fold.
 //! - [`unit`]: `unit-{code}`: organisation units, heads, organisation predikat (R7), R5.
 //! - [`plan`]: `skp-{nip}_{year}_{seq}`: SKP planning, reports, feedback, evaluations, objections.
+//! - [`award`]: `award-{uuid}`: awards on the basis of evaluations, overrides, revocation (R24).
 //! - [`training`]: `training-{uuid}`: programmes, enrolment, completion, JP compliance (R17).
 //! - [`survey`]: `survey-{unit}_{year}`: SKM codes, answers, IKM (R13, R14, R16), improvement actions.
 //! - [`officer`]: `officer-{nip}`: officers, transfers, appraiser assignments (R23), status (R8).
 
+pub mod award;
 pub mod codec;
 pub mod config;
 pub mod error;
