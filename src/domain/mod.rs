@@ -32,6 +32,8 @@ pub mod unit;
 pub mod values;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 pub(crate) mod testing;
 
 pub use codec::DomainEvent;
