@@ -416,6 +416,7 @@ mod tests {
             },
             PlanEvent::PlanApproved {
                 by: ActorId::Nip(nip(BOSS)),
+                late: false,
                 at: t("2025-01-07T00:00:00Z"),
             },
             PlanEvent::ReportFiled {

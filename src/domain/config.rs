@@ -129,6 +129,9 @@ pub struct DomainConfig {
     pub require_superior_result: bool,
     /// Award rules.
     pub award: AwardRules,
+    /// R8: the SKP is approved by this month and day of its year (default 31 January);
+    /// a later approval is accepted and marked late.
+    pub plan_approval_deadline: (u32, u32),
 }
 
 impl Default for DomainConfig {
@@ -147,6 +150,7 @@ impl Default for DomainConfig {
             ikm_default_weights: vec![1.0 / 9.0; 9],
             require_superior_result: true,
             award: AwardRules::default(),
+            plan_approval_deadline: (1, 31),
         }
     }
 }
@@ -182,6 +186,12 @@ impl DomainConfig {
         } else {
             Ok(())
         }
+    }
+
+    /// The SKP approval deadline in `year` (R8).
+    pub fn plan_approval_deadline(&self, year: super::values::Year) -> Option<NaiveDate> {
+        let (m, d) = self.plan_approval_deadline;
+        NaiveDate::from_ymd_opt(year.get(), m, d)
     }
 
     /// The JP rule for an employment type.

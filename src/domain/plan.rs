@@ -167,10 +167,14 @@ pub enum PlanEvent {
         /// Server time.
         at: DateTime<Utc>,
     },
-    /// Approved (ditetapkan) by the appraiser.
+    /// Approved (ditetapkan) by the appraiser, or by the pengelola kinerja for an SKP they
+    /// drafted on the officer's behalf (R8).
     PlanApproved {
         /// Appraiser.
         by: ActorId,
+        /// Approved after the yearly deadline (default 31 January, R8).
+        #[serde(default)]
+        late: bool,
         /// Server time.
         at: DateTime<Utc>,
     },
@@ -477,6 +481,8 @@ pub struct PlanState {
     pub behaviours: BTreeMap<BerAkhlak, Option<String>>,
     /// Number of approvals so far (revisions + 1).
     pub approvals: u32,
+    /// Drafted by someone other than the officer (the pengelola kinerja, R8).
+    pub drafted_on_behalf: bool,
     /// Effective date of closing.
     pub closed_on: Option<NaiveDate>,
     /// Reports by id.
@@ -531,6 +537,7 @@ pub fn evolve(mut s: PlanState, e: &PlanEvent) -> PlanState {
             seq,
             approach,
             post,
+            by,
             ..
         } => {
             s.status = PlanStatus::Draft;
@@ -539,6 +546,7 @@ pub fn evolve(mut s: PlanState, e: &PlanEvent) -> PlanState {
             s.seq = *seq;
             s.approach = Some(*approach);
             s.post = Some(post.clone());
+            s.drafted_on_behalf = *by != ActorId::Nip(nip.clone());
             s.behaviours = BerAkhlak::ALL.iter().map(|v| (*v, None)).collect();
         }
         E::ResultPlanned { result, .. } => {
@@ -908,12 +916,15 @@ pub fn decide(
         }
         C::ApprovePlan => {
             editable(s, &[PlanStatus::Submitted])?;
+            let on_behalf = s.drafted_on_behalf && ctx.actor.role == Role::PengelolaKinerja;
             require(
-                ctx.is_appraiser_on(ctx.today()),
+                ctx.is_appraiser_on(ctx.today()) || on_behalf,
                 DomainError::NotAssignedAppraiser,
             )?;
+            let deadline = s.year.and_then(|y| ctx.config.plan_approval_deadline(y));
             PlanEvent::PlanApproved {
                 by: ctx.actor.id.clone(),
+                late: deadline.is_some_and(|d| ctx.today() > d),
                 at,
             }
         }

@@ -76,6 +76,7 @@ fn approved_history() -> Vec<PlanEvent> {
         },
         PlanEvent::PlanApproved {
             by: boss().id,
+            late: false,
             at: t("2025-01-07T02:00:00Z"),
         },
     ]
@@ -262,6 +263,52 @@ fn the_plan_goes_from_draft_to_submitted_to_approved() {
         .when(|s| run(s, PlanCommand::ApprovePlan, &boss(), "2025-01-07T02:00:00Z"))
         .then([h[3].clone()]);
     assert_eq!(s.status, PlanStatus::Approved);
+}
+
+#[test]
+fn an_approval_after_31_january_is_marked_late() {
+    let h = approved_history();
+    let events = given(h[..3].to_vec())
+        .when(|s| run(s, PlanCommand::ApprovePlan, &boss(), "2025-02-01T02:00:00Z"))
+        .then_ok();
+    assert!(matches!(
+        &events[0],
+        PlanEvent::PlanApproved { late: true, .. }
+    ));
+}
+
+#[test]
+fn the_pengelola_kinerja_approves_only_a_plan_they_drafted_on_behalf() {
+    let pengelola = Actor::staff("bkpsdm", Role::PengelolaKinerja);
+    let h = approved_history();
+    given(h[..3].to_vec())
+        .when(|s| {
+            run(
+                s,
+                PlanCommand::ApprovePlan,
+                &pengelola,
+                "2025-01-20T02:00:00Z",
+            )
+        })
+        .then_err("NOT_ASSIGNED_APPRAISER");
+    let mut on_behalf = h[..3].to_vec();
+    if let PlanEvent::PlanDrafted { by, .. } = &mut on_behalf[0] {
+        *by = pengelola.id.clone();
+    }
+    given(on_behalf)
+        .when(|s| {
+            run(
+                s,
+                PlanCommand::ApprovePlan,
+                &pengelola,
+                "2025-01-20T02:00:00Z",
+            )
+        })
+        .then([PlanEvent::PlanApproved {
+            by: pengelola.id.clone(),
+            late: false,
+            at: t("2025-01-20T02:00:00Z"),
+        }]);
 }
 
 #[test]
