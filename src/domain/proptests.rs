@@ -314,3 +314,187 @@ fn a_long_valid_run_reaches_an_evaluation() {
     assert_eq!(events.len(), 6);
     assert!(s.evaluations.contains_key(&Period::Tw1));
 }
+
+mod odd_sequences {
+    //! Any selection and order of events of the other streams folds without panic and
+    //! deterministically.
+
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    use super::super::award::{AwardEvent, AwardGround, AwardKind};
+    use super::super::codec::DomainEvent;
+    use super::super::officer::tests::{BOSS, ME, nip, post};
+    use super::super::officer::{AppraiserAssignment, OfficerEvent, OfficerStatus};
+    use super::super::training::{CompetenceType, Programme, Route, TrainingEvent};
+    use super::super::unit::{PredikatCounts, UnitEvent, UnitKind};
+    use super::super::values::{
+        ActorId, Certificate, EmploymentType, Period, PositionKind, PredikatOrganisasi, UnitCode,
+        Year,
+    };
+    use super::start;
+
+    fn day() -> NaiveDate {
+        start().date_naive()
+    }
+    fn y() -> Year {
+        Year::new(2025).unwrap_or_else(|_| unreachable!())
+    }
+    fn code(c: &str) -> UnitCode {
+        UnitCode::parse(c).unwrap_or_else(|_| unreachable!())
+    }
+
+    fn unit_pool() -> Vec<UnitEvent> {
+        vec![
+            UnitEvent::UnitRegistered {
+                code: code("DINKES"),
+                name: "Dinkes".into(),
+                kind: UnitKind::Dinas,
+                parent: Some(code("PEMKO")),
+                at: start(),
+            },
+            UnitEvent::UnitRenamed {
+                name: "Dinas Kesehatan".into(),
+                at: start(),
+            },
+            UnitEvent::UnitMoved {
+                parent: None,
+                at: start(),
+            },
+            UnitEvent::UnitHeadAssigned {
+                head: nip(ME),
+                effective_from: day(),
+                at: start(),
+            },
+            UnitEvent::OrganisationPredikatSet {
+                year: y(),
+                period: Period::Tw1,
+                predikat: PredikatOrganisasi::Baik,
+                decree_ref: "x".into(),
+                set_by: nip(BOSS),
+                at: start(),
+            },
+            UnitEvent::PredikatFinalised {
+                year: y(),
+                period: Period::Tw1,
+                organisation: PredikatOrganisasi::Baik,
+                counts: PredikatCounts::default(),
+                at: start(),
+            },
+        ]
+    }
+
+    fn officer_pool() -> Vec<OfficerEvent> {
+        vec![
+            OfficerEvent::OfficerRegistered {
+                nip: nip(ME),
+                name: "A".into(),
+                golongan: "III/c".into(),
+                employment: EmploymentType::Pppk,
+                post: post("DINKES", PositionKind::Jpt),
+                at: start(),
+            },
+            OfficerEvent::OfficerTransferred {
+                post: post("DISDIK", PositionKind::Pelaksana),
+                effective: day(),
+                at: start(),
+            },
+            OfficerEvent::AppraiserAssigned {
+                assignment: AppraiserAssignment {
+                    penilai: ActorId::Nip(nip(BOSS)),
+                    atasan: ActorId::Staff("walikota".into()),
+                    from: day(),
+                    until: None,
+                },
+                reason: None,
+                at: start(),
+            },
+            OfficerEvent::OfficerStatusChanged {
+                status: OfficerStatus::Cltn,
+                effective: day(),
+                reason: "x".into(),
+                at: start(),
+            },
+        ]
+    }
+
+    fn training_pool() -> Vec<TrainingEvent> {
+        vec![
+            TrainingEvent::TrainingProgramAnnounced {
+                program_id: Uuid::from_u128(1),
+                programme: Programme {
+                    title: "T".into(),
+                    competence: CompetenceType::Manajerial,
+                    route: Route::Nonklasikal,
+                    jp: 10,
+                    start: day(),
+                    end: day(),
+                    provider: "P".into(),
+                },
+                at: start(),
+            },
+            TrainingEvent::OfficerEnrolled {
+                nip: nip(ME),
+                at: start(),
+            },
+            TrainingEvent::TrainingCompleted {
+                nip: nip(ME),
+                jp: 10,
+                completed_on: day(),
+                certificate: Certificate::new("https://c", &"e".repeat(64))
+                    .unwrap_or_else(|_| unreachable!()),
+                at: start(),
+            },
+            TrainingEvent::TrainingCancelled {
+                reason: "x".into(),
+                at: start(),
+            },
+        ]
+    }
+
+    fn award_pool() -> Vec<AwardEvent> {
+        vec![
+            AwardEvent::AwardGranted {
+                award_id: Uuid::from_u128(1),
+                nip: nip(ME),
+                kind: AwardKind::TandaKehormatan,
+                ground: AwardGround::Lainnya("masa kerja".into()),
+                basis: vec![],
+                overridden_findings: vec![],
+                override_reason: None,
+                by: ActorId::Staff("bkpsdm".into()),
+                at: start(),
+            },
+            AwardEvent::AwardRevoked {
+                reason: "x".into(),
+                by: ActorId::Staff("bkpsdm".into()),
+                at: start(),
+            },
+        ]
+    }
+
+    fn pick<E: Clone>(pool: &[E], idx: &[usize]) -> Vec<E> {
+        idx.iter()
+            .filter_map(|i| pool.get(i % pool.len().max(1)).cloned())
+            .collect()
+    }
+
+    fn check<E: DomainEvent>(pool: &[E], idx: &[usize]) -> bool
+    where
+        E::State: PartialEq,
+    {
+        let events = pick(pool, idx);
+        E::fold(&events) == E::fold(&events)
+    }
+
+    proptest! {
+        #[test]
+        fn other_streams_fold_any_sequence(idx in proptest::collection::vec(0usize..64, 0..40)) {
+            prop_assert!(check(&unit_pool(), &idx));
+            prop_assert!(check(&officer_pool(), &idx));
+            prop_assert!(check(&training_pool(), &idx));
+            prop_assert!(check(&award_pool(), &idx));
+        }
+    }
+}
