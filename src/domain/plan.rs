@@ -1396,7 +1396,8 @@ fn record_evaluation(
     note: Option<&str>,
 ) -> Result<PlanEvent, DomainError> {
     match s.status {
-        PlanStatus::Approved | PlanStatus::Closed => {}
+        PlanStatus::Approved => {}
+        PlanStatus::Closed if s.approvals > 0 => {}
         _ => return Err(DomainError::PlanNotApproved),
     }
     if ctx.config.evaluation_granularity == EvaluationGranularity::AnnualOnly

@@ -807,6 +807,58 @@ fn a_unit_heads_rating_follows_the_organisation_predikat() {
         .then_err("ORGANISATION_PREDIKAT_MISSING");
 }
 
+#[test]
+fn a_plan_closed_before_approval_cannot_be_evaluated() {
+    let h = vec![
+        drafted(),
+        PlanEvent::PlanClosed {
+            reason: CloseReason::Transfer,
+            effective: date("2025-02-01"),
+            at: t("2025-02-01T02:00:00Z"),
+        },
+    ];
+    given(h)
+        .when(|s| {
+            run(
+                s,
+                evaluate(Period::Tw1, Rating::Sesuai, Rating::Sesuai),
+                &boss(),
+                "2025-04-03T02:00:00Z",
+            )
+        })
+        .then_err("PLAN_NOT_APPROVED");
+}
+
+#[test]
+fn a_plan_closed_by_a_transfer_is_evaluated_by_the_appraiser_at_the_closing_date() {
+    let mut h = approved_history();
+    h.push(PlanEvent::PlanClosed {
+        reason: CloseReason::Transfer,
+        effective: date("2025-05-15"),
+        at: t("2025-05-15T02:00:00Z"),
+    });
+    given(h.clone())
+        .when(|s| {
+            run(
+                s,
+                evaluate(Period::Tw2, Rating::Sesuai, Rating::Sesuai),
+                &boss(),
+                "2025-07-05T02:00:00Z",
+            )
+        })
+        .then_ok();
+    given(h)
+        .when(|s| {
+            run(
+                s,
+                evaluate(Period::Tw2, Rating::Sesuai, Rating::Sesuai),
+                &new_boss(),
+                "2025-07-05T02:00:00Z",
+            )
+        })
+        .then_err("NOT_ASSIGNED_APPRAISER");
+}
+
 // --- objections ----------------------------------------------------------------------------
 
 fn objection_history() -> Vec<PlanEvent> {
