@@ -338,7 +338,7 @@ proptest! {
 fn a_long_valid_run_reaches_an_evaluation() {
     // draft, result (utama with target), submit, approve by BOSS, report, evaluate TW1 by BOSS.
     let steps: Vec<Step> = vec![
-        (0, 0, 0, 1, 0),
+        (0, 3, 0, 1, 0),
         (1, 0, 4, 8, 0),
         (2, 0, 0, 0, 1),
         (3, 1, 0, 0, 1),
