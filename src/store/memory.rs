@@ -8,11 +8,11 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 use super::plan::{BatchFacts, PreparedAppend, plan_batch};
-use crate::proofs::{Hash, MemoryTree, NodeRef, NodeStore, SignedTreeHead, leaf_hash};
 use super::{
     AppendResult, Direction, EventStore, ExpectedRevision, LogHead, NewEvent, Position, ReadFrom,
     RecordedEvent, StoreError, StreamId,
 };
+use crate::proofs::{Hash, MemoryTree, NodeRef, NodeStore, SignedTreeHead, leaf_hash};
 
 #[derive(Default)]
 struct Log {

@@ -399,8 +399,11 @@ pub trait EventStore: Send + Sync + 'static {
     async fn save_tree_head(&self, head: &SignedTreeHead) -> Result<(), StoreError>;
 
     /// Kept heads with `tree_size >= from_size`, smallest first.
-    async fn tree_heads(&self, from_size: u64, limit: usize)
-    -> Result<Vec<SignedTreeHead>, StoreError>;
+    async fn tree_heads(
+        &self,
+        from_size: u64,
+        limit: usize,
+    ) -> Result<Vec<SignedTreeHead>, StoreError>;
 
     /// The largest kept head.
     async fn latest_tree_head(&self) -> Result<Option<SignedTreeHead>, StoreError>;

@@ -64,7 +64,10 @@ pub fn compose(
 }
 
 /// Feed a batch's chain hashes to the frontier; the nodes to store.
-pub fn grow(frontier: &mut Frontier, chain_hashes: impl IntoIterator<Item = Hash>) -> Vec<StoredNode> {
+pub fn grow(
+    frontier: &mut Frontier,
+    chain_hashes: impl IntoIterator<Item = Hash>,
+) -> Vec<StoredNode> {
     chain_hashes
         .into_iter()
         .flat_map(|h| frontier.push(leaf_hash(&h)))
@@ -107,7 +110,12 @@ mod tests {
 
     #[test]
     fn ranges_merge_and_stay_small() {
-        let refs = [NodeRef::new(0, 5), NodeRef::new(1, 3), NodeRef::new(3, 0), NodeRef::new(5, 1)];
+        let refs = [
+            NodeRef::new(0, 5),
+            NodeRef::new(1, 3),
+            NodeRef::new(3, 0),
+            NodeRef::new(5, 1),
+        ];
         assert_eq!(position_ranges(&refs), vec![(1, 8)]);
         assert_eq!(stored_refs(&refs), vec![NodeRef::new(5, 1)]);
     }

@@ -304,7 +304,10 @@ async fn tree_nodes_with(
             .await
             .map_err(classify)?
         {
-            let r = node_ref(row.try_get(0).map_err(classify)?, row.try_get(1).map_err(classify)?)?;
+            let r = node_ref(
+                row.try_get(0).map_err(classify)?,
+                row.try_get(1).map_err(classify)?,
+            )?;
             stored.insert(r, to_hash(row.try_get(2).map_err(classify)?)?);
         }
     }
