@@ -5,9 +5,11 @@
 //!
 //! # Layout
 //!
+//! - [`app`]: use cases: load, fold, decide, append with the expected revision; access tokens.
 //! - [`domain`]: the performance cycle as events and pure deciders. No I/O, no clock, no ids.
 //! - [`store`]: the event store contract ([`store::EventStore`]) and its backends (in-memory,
 //!   SQLite, PostgreSQL), the single writer with group commit, the hash chain and `verify`.
+//! - [`http`]: the axum service: routes, problem+json errors, bearer-token access.
 //! - [`proofs`]: the RFC 6962 Merkle tree, signed tree heads, inclusion and consistency proofs.
 //! - [`ledger`]: proofs, signed heads and full verification over a store.
 //! - [`config`]: typed settings read from flags and `KINERJA_…` environment variables.
@@ -19,9 +21,11 @@
     clippy::cast_possible_wrap
 )]
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod http;
 pub mod ledger;
 pub mod proofs;
 pub mod store;

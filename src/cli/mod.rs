@@ -3,17 +3,23 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::StoreSettings;
 use crate::store::{self, writer::WriterOptions};
 
 pub mod ledger;
+pub mod serve;
+pub mod token;
 
 /// kinerja — buku besar kinerja ASN berbasis event (an event-sourced performance ledger for ASN).
 #[derive(Debug, Parser)]
 #[command(name = "kinerja", version, about)]
 pub struct Cli {
+    /// Optional configuration file of KINERJA_…=value lines (flags and the environment win).
+    #[arg(long, global = true, env = "KINERJA_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -21,6 +27,11 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the HTTP service (embedded SQLite under ./data/ unless configured); prints its URL.
+    Serve(crate::config::ServeSettings),
+    /// Access tokens: issue (printed once; only its SHA-256 is stored) and revoke.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Create or upgrade the event-store schema of the configured database, then exit.
     Migrate {
         #[command(flatten)]
@@ -39,7 +50,13 @@ pub enum Command {
 
 /// Parse the arguments and run the chosen command.
 pub async fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("kinerja: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     match execute(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -49,8 +66,28 @@ pub async fn run() -> ExitCode {
     }
 }
 
+/// Parse the command line, with defaults from `--config FILE` (or `KINERJA_CONFIG`).
+fn parse() -> anyhow::Result<Cli> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let config = args
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("KINERJA_CONFIG").map(std::path::PathBuf::from));
+    let values = match config {
+        Some(path) => crate::config::read_env_file(&path)?,
+        None => Vec::new(),
+    };
+    let command = crate::config::with_file_defaults(Cli::command(), &values);
+    let matches = command.get_matches_from(args);
+    Ok(Cli::from_arg_matches(&matches)?)
+}
+
 async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Serve(settings) => serve::serve(settings).await,
+        Command::Token(command) => token::run(command).await,
         Command::Migrate { store } => {
             let s = store::open(&store.database_url, WriterOptions::default()).await?;
             let head = s.head().await?;

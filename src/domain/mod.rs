@@ -15,6 +15,7 @@
 //! - [`unit`]: `unit-{code}`: organisation units, heads, organisation predikat (R7), R5.
 //! - [`officer`]: `officer-{nip}`: officers, transfers, appraiser assignments (R23), status (R8).
 //! - [`plan`]: `skp-{nip}_{year}_{seq}`: SKP planning, reports, feedback, evaluations, objections.
+//! - [`access`]: `access-{token_id}`: bearer tokens issued and revoked (audited like the rest).
 //! - [`award`]: `award-{uuid}`: awards on the basis of evaluations, overrides, revocation (R24).
 //! - [`training`]: `training-{uuid}`: programmes, enrolment, completion, JP compliance (R17).
 //! - [`survey`]: `survey-{unit}_{year}`: SKM codes, answers, IKM (R13, R14, R16), improvement
@@ -36,6 +37,7 @@
 //! `PlanCommand::ClosePlan { reason: CloseReason::Transfer, effective }` and the next SKP of
 //! the year uses `OfficerState::plan_seq`.
 
+pub mod access;
 pub mod award;
 pub mod codec;
 pub mod config;

@@ -1,0 +1,261 @@
+//! The HTTP service: JSON under `/api/v1`, errors as problem+json, bearer-token access. Handlers
+//! stay thin: extract, build the command, run the use case, map the result.
+//!
+//! # Layout
+//!
+//! - this file: [`AppState`], [`Application`] (build, port, run until stopped), the router,
+//!   health and readiness, the auditor's raw stream view;
+//! - [`error`]: [`error::ApiError`] (RFC 9457) and the [`error::AppJson`] extractor;
+//! - [`auth`]: [`auth::Caller`] and [`auth::Ctx`] extractors;
+//! - one module per resource, each with `pub fn router() -> Router<AppState>`.
+
+pub mod auth;
+pub mod error;
+pub mod ledger;
+pub mod units;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::app::App;
+use crate::app::access::TokenRegistry;
+use crate::ledger::SignerSettings;
+use crate::proofs::SigningKey;
+use crate::store::{Direction, ReadFrom, StreamId};
+use auth::Caller;
+use error::ApiError;
+
+/// Largest accepted request body: 1 MiB (evidence is referenced by URI and SHA-256).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub tokens: Arc<TokenRegistry>,
+    /// The key that signs tree heads (its public half is served to auditors).
+    pub signing_key: Option<Arc<SigningKey>>,
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/streams/{stream_id}", get(get_stream))
+        .merge(units::router())
+        .merge(ledger::router());
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("Alamat ini")
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.store.head().await {
+        Ok(head) => Json(json!({ "status": "ready", "position": head.position })).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StreamQuery {
+    /// First revision to return.
+    from: Option<u64>,
+    /// At most this many events (default 1000, at most 10000).
+    limit: Option<usize>,
+}
+
+/// Every event of a stream with its full envelope (auditors and admins). ETag: the revision.
+async fn get_stream(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(stream_id): Path<String>,
+    Query(q): Query<StreamQuery>,
+) -> Result<Response, ApiError> {
+    caller.require_reader(false)?;
+    let stream = StreamId::parse(stream_id).map_err(ApiError::from)?;
+    let from = q.from.map_or(ReadFrom::Start, ReadFrom::Revision);
+    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    let events = state
+        .app
+        .store
+        .read_stream(&stream, from, Direction::Forwards, limit)
+        .await
+        .map_err(ApiError::from)?;
+    let revision = state
+        .app
+        .store
+        .stream_revision(&stream)
+        .await
+        .map_err(ApiError::from)?;
+    let Some(revision) = revision else {
+        return Err(ApiError::not_found("Aliran (stream) ini"));
+    };
+    // Data and metadata as JSON objects (their canonical text, which the hash covers, is the
+    // same JSON with sorted keys and no whitespace).
+    let events: Vec<serde_json::Value> = events
+        .into_iter()
+        .map(|e| {
+            let (data, metadata) = (e.data_json(), e.metadata_json());
+            let mut v = json!(e);
+            v["data"] = data;
+            v["metadata"] = metadata;
+            v
+        })
+        .collect();
+    let body = json!({ "stream_id": stream.as_str(), "revision": revision, "events": events });
+    Ok(with_etag(Json(body).into_response(), revision))
+}
+
+/// Set the ETag of a response to a stream revision.
+pub fn with_etag(mut response: Response, revision: u64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{revision}\"")) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    response
+}
+
+/// What `kinerja serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub signing_key: Option<SigningKey>,
+    pub signer: SignerSettings,
+}
+
+/// A built service: bound to its port, not yet serving.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    signer: SignerSettings,
+    follower: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    /// Open the store, load the token registry and bind the listener (port 0 picks a free one).
+    pub async fn build(options: ServeOptions) -> anyhow::Result<Self> {
+        let store = crate::store::open(&options.database_url, Default::default()).await?;
+        Self::with_store(store, options).await
+    }
+
+    /// Build over an already open store (tests).
+    pub async fn with_store(
+        store: Arc<dyn crate::store::EventStore>,
+        options: ServeOptions,
+    ) -> anyhow::Result<Self> {
+        let app = App::new(store.clone());
+        let tokens = TokenRegistry::load(store.as_ref()).await?;
+        let follower = tokens.follow(store.clone());
+        let listener = tokio::net::TcpListener::bind(options.listen).await?;
+        let state = AppState {
+            app,
+            tokens,
+            signing_key: options.signing_key.map(Arc::new),
+        };
+        Ok(Self {
+            listener,
+            state,
+            signer: options.signer,
+            follower,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The state handlers see (tests use it to reach the store).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until `shutdown` resolves; then finish in-flight requests, let the writer drain,
+    /// sign a last tree head and stop.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let store = self.state.app.store.clone();
+        let signer = self.state.signing_key.clone().map(|key| {
+            let mut stop = stop_rx.clone();
+            tokio::spawn(crate::ledger::run_signer(
+                store.clone(),
+                (*key).clone(),
+                self.signer.clone(),
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                },
+            ))
+        });
+        let app = router(self.state.clone());
+        let serve = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown);
+        let result = serve.await;
+        tracing::info!("HTTP server stopped; draining the writer");
+        store.shutdown().await;
+        let _ = stop_tx.send(true);
+        if let Some(signer) = signer {
+            let _ = tokio::time::timeout(Duration::from_secs(10), signer).await;
+        }
+        self.follower.abort();
+        result.map_err(Into::into)
+    }
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}
