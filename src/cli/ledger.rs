@@ -388,7 +388,7 @@ async fn consistency_document(
 
 /// What `proof check` found in a file.
 enum Document {
-    Audit(AuditDocument),
+    Audit(Box<AuditDocument>),
     Inclusion(InclusionProof),
     Consistency(ConsistencyProof),
 }
@@ -399,10 +399,10 @@ fn parse_document(text: &str) -> Result<Document, String> {
         serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let has = |field: &str| value.get(field).is_some();
     let parsed = if has("kind") {
-        serde_json::from_value(value.clone()).map(Document::Audit)
+        serde_json::from_value(value.clone()).map(|d| Document::Audit(Box::new(d)))
     } else if has("signature") {
         serde_json::from_value(value.clone())
-            .map(|head| Document::Audit(AuditDocument::Head { head }))
+            .map(|head| Document::Audit(Box::new(AuditDocument::Head { head })))
     } else if has("audit_path") {
         serde_json::from_value(value.clone()).map(Document::Inclusion)
     } else if has("first_size") {
