@@ -232,13 +232,13 @@ pub async fn verify_all(
     if let Some(bad) = first_bad_head {
         return Ok(Err(bad));
     }
-    if let Some(head) = pending.next() {
-        if head.tree_size > report.events {
-            return Ok(Err(VerifyFailure::HeadBeyondLog {
-                tree_size: head.tree_size,
-                log_size: report.events,
-            }));
-        }
+    if let Some(head) = pending.next()
+        && head.tree_size > report.events
+    {
+        return Ok(Err(VerifyFailure::HeadBeyondLog {
+            tree_size: head.tree_size,
+            log_size: report.events,
+        }));
     }
     let computed = frontier.root();
     let stored = root_at(store, report.events).await;
