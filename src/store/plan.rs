@@ -135,6 +135,60 @@ pub struct BatchPlan {
     pub rows: Vec<RecordedEvent>,
     pub outcomes: Vec<Result<AppendResult, StoreError>>,
     pub head: LogHead,
+    /// The last revision of every stream named in the batch once the batch is committed.
+    pub revisions: HashMap<String, Option<u64>>,
+}
+
+/// The last revisions of streams this writer read or wrote recently, valid only while the log
+/// head is where this writer left it: when any other writer (another process or instance) has
+/// committed since, the cache is dropped and every revision is read again.
+#[derive(Debug, Default)]
+pub struct RevisionCache {
+    valid_at: Option<u64>,
+    revisions: HashMap<String, Option<u64>>,
+}
+
+impl RevisionCache {
+    /// Entries kept at most; the cache is cleared when it would grow past this.
+    pub const CAPACITY: usize = 100_000;
+
+    /// The known revisions among `streams` given the current head, and the streams to read.
+    pub fn lookup(
+        &mut self,
+        head: u64,
+        streams: Vec<String>,
+    ) -> (HashMap<String, Option<u64>>, Vec<String>) {
+        if self.valid_at != Some(head) {
+            self.revisions.clear();
+            self.valid_at = None;
+        }
+        let mut known = HashMap::new();
+        let mut unknown = Vec::new();
+        for s in streams {
+            match self.revisions.get(&s) {
+                Some(r) => {
+                    known.insert(s, *r);
+                }
+                None => unknown.push(s),
+            }
+        }
+        (known, unknown)
+    }
+
+    /// After a commit that left the head at `head`: remember the batch's revisions.
+    pub fn remember(&mut self, head: u64, revisions: HashMap<String, Option<u64>>) {
+        if self.revisions.len() + revisions.len() > Self::CAPACITY {
+            self.revisions.clear();
+        }
+        self.revisions.extend(revisions);
+        self.valid_at = Some(head);
+    }
+
+    /// Forget everything (after a failed or doubtful commit).
+    pub fn invalidate(&mut self) {
+        self.revisions.clear();
+        self.valid_at = None;
+    }
 }
 
 /// Every stream id named in the batch, once.
@@ -221,6 +275,7 @@ pub fn plan_batch(facts: BatchFacts, requests: &[PreparedAppend], now_micros: i6
         rows,
         outcomes,
         head,
+        revisions,
     }
 }
 
@@ -331,6 +386,18 @@ mod tests {
         let plan = plan_batch(BatchFacts::default(), &batch, 10);
         assert_eq!(plan.rows.len(), 2);
         assert_eq!(plan.outcomes[0], plan.outcomes[1]);
+    }
+
+    #[test]
+    fn the_revision_cache_is_dropped_when_another_writer_moved_the_head() {
+        let mut cache = RevisionCache::default();
+        cache.remember(10, HashMap::from([("a-1".to_string(), Some(3))]));
+        let (known, unknown) = cache.lookup(10, vec!["a-1".into(), "a-2".into()]);
+        assert_eq!(known.get("a-1"), Some(&Some(3)));
+        assert_eq!(unknown, vec!["a-2".to_string()]);
+        let (known, unknown) = cache.lookup(11, vec!["a-1".into()]);
+        assert!(known.is_empty());
+        assert_eq!(unknown, vec!["a-1".to_string()]);
     }
 
     #[test]

@@ -651,3 +651,58 @@ pub async fn recorded_at_is_monotonic(b: Backend) {
     assert_eq!(back, all[3]);
     b.store.shutdown().await;
 }
+
+/// Two writers (processes or instances) on one stream: each sees the other's commits, so a
+/// writer never decides on a stale revision it remembers from its own last batch.
+pub async fn two_instances_see_each_others_revisions(b: Backend) {
+    let other = b.another_instance(WriterOptions::default()).await;
+    let me = b.store.clone();
+    let s = sid("officer-shared");
+    assert_eq!(
+        me.append(&s, E::NoStream, vec![ev(0)])
+            .await
+            .unwrap()
+            .revision,
+        0
+    );
+    assert_eq!(
+        other
+            .append(&s, E::Revision(0), vec![ev(1)])
+            .await
+            .unwrap()
+            .revision,
+        1
+    );
+    assert_eq!(
+        me.append(&s, E::Revision(1), vec![ev(2)])
+            .await
+            .unwrap()
+            .revision,
+        2
+    );
+    let err = other
+        .append(&s, E::Revision(1), vec![ev(3)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::WrongExpectedVersion {
+                actual: Some(2),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        other
+            .append(&s, E::Revision(2), vec![ev(3)])
+            .await
+            .unwrap()
+            .revision,
+        3
+    );
+    assert!(verify_chain(me.as_ref(), 10, |_| ()).await.unwrap().is_ok());
+    other.shutdown().await;
+    me.shutdown().await;
+}

@@ -15,7 +15,9 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::plan::{BatchFacts, BatchPlan, PreparedAppend, event_ids_of, plan_batch, streams_of};
+use super::plan::{
+    BatchFacts, BatchPlan, PreparedAppend, RevisionCache, event_ids_of, plan_batch, streams_of,
+};
 use super::row::{
     EventRow, TreeHeadRow, node_ref, position_of, sql_int, sql_limit, to_events, to_hash,
 };
@@ -86,6 +88,7 @@ impl PostgresStore {
             commit_delay: options.commit_delay,
             merkle: options.merkle,
             frontier: None,
+            revisions: RevisionCache::default(),
         };
         let writer = Writer::spawn(committer, options, head.clone());
         Ok(Self {
@@ -369,6 +372,8 @@ struct PgCommitter {
     /// The tree's right edge after this writer's last batch; reloaded when another instance has
     /// written since, or after a failure.
     frontier: Option<Frontier>,
+    /// Stream revisions as of this writer's last commit.
+    revisions: RevisionCache,
 }
 
 /// Write a batch inside the open transaction. With `merkle`, also the newly completed tree
@@ -377,6 +382,7 @@ async fn write(
     tx: &mut sqlx::PgConnection,
     batch: &[PreparedAppend],
     merkle: Option<Option<Frontier>>,
+    cache: &mut RevisionCache,
 ) -> Result<(BatchPlan, Option<Frontier>), StoreError> {
     let head = head_from(
         sqlx::query(include_str!("sql/lock_head.sql"))
@@ -384,16 +390,18 @@ async fn write(
             .await
             .map_err(classify)?,
     )?;
-    let mut revisions: HashMap<String, Option<u64>> = HashMap::new();
-    for row in sqlx::query(include_str!("sql/revisions.sql"))
-        .bind(streams_of(batch))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(classify)?
-    {
-        let stream: String = row.try_get(0).map_err(classify)?;
-        let revision: Option<i64> = row.try_get(1).map_err(classify)?;
-        revisions.insert(stream, revision.map(position_of));
+    let (mut revisions, unknown) = cache.lookup(head.position, streams_of(batch));
+    if !unknown.is_empty() {
+        for row in sqlx::query(include_str!("sql/revisions.sql"))
+            .bind(unknown)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?
+        {
+            let stream: String = row.try_get(0).map_err(classify)?;
+            let revision: Option<i64> = row.try_get(1).map_err(classify)?;
+            revisions.insert(stream, revision.map(position_of));
+        }
     }
     let rows: Vec<EventRow> = sqlx::query_as(include_str!("sql/existing.sql"))
         .bind(event_ids_of(batch))
@@ -484,7 +492,8 @@ impl BatchCommitter for PgCommitter {
             .await
             .map_err(|e| StoreError::NotCommitted(classify(e).to_string()))?;
         let merkle = self.merkle.then(|| self.frontier.take());
-        let (plan, grown) = match write(&mut tx, batch, merkle).await {
+        let mut cache = std::mem::take(&mut self.revisions);
+        let (plan, grown) = match write(&mut tx, batch, merkle, &mut cache).await {
             Ok(written) => written,
             Err(e) => {
                 let _ = tx.rollback().await;
@@ -497,6 +506,8 @@ impl BatchCommitter for PgCommitter {
         match tx.commit().await {
             Ok(()) => {
                 self.frontier = grown;
+                cache.remember(plan.head.position, plan.revisions.clone());
+                self.revisions = cache;
                 Ok(Committed {
                     head: plan.head.position,
                     outcomes: plan.outcomes,

@@ -17,7 +17,9 @@ use sqlx::sqlite::{
 use sqlx::{Connection, Row};
 use tokio::sync::watch;
 
-use super::plan::{BatchFacts, PreparedAppend, event_ids_of, plan_batch, streams_of};
+use super::plan::{
+    BatchFacts, PreparedAppend, RevisionCache, event_ids_of, plan_batch, streams_of,
+};
 use super::row::{
     EventRow, TreeHeadRow, node_ref, position_of, sql_int, sql_limit, to_events, to_hash,
 };
@@ -96,6 +98,7 @@ impl SqliteStore {
             commit_delay: options.commit_delay,
             merkle: options.merkle,
             frontier: None,
+            revisions: RevisionCache::default(),
         };
         let writer = Writer::spawn(committer, options, head.clone());
         Ok(Self { pool, writer, head })
@@ -347,6 +350,8 @@ struct SqliteCommitter {
     merkle: bool,
     /// The tree's right edge after the last committed batch; None when it must be reloaded.
     frontier: Option<Frontier>,
+    /// Stream revisions as of this writer's last commit.
+    revisions: RevisionCache,
 }
 
 impl SqliteCommitter {
@@ -366,19 +371,25 @@ impl SqliteCommitter {
 async fn facts(
     conn: &mut SqliteConnection,
     batch: &[PreparedAppend],
+    cache: &mut RevisionCache,
 ) -> Result<BatchFacts, StoreError> {
     let head = read_head(&mut *conn).await?;
-    let streams = serde_json::to_string(&streams_of(batch)).unwrap_or_default();
-    let mut revisions: HashMap<String, Option<u64>> = HashMap::new();
-    for row in sqlx::query(include_str!("sql/revisions.sql"))
-        .bind(streams)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(classify)?
-    {
-        let stream: String = row.try_get(0).map_err(classify)?;
-        let revision: i64 = row.try_get(1).map_err(classify)?;
-        revisions.insert(stream, Some(position_of(revision)));
+    let (mut revisions, unknown) = cache.lookup(head.position, streams_of(batch));
+    if !unknown.is_empty() {
+        let streams = serde_json::to_string(&unknown).unwrap_or_default();
+        for row in sqlx::query(include_str!("sql/revisions.sql"))
+            .bind(streams)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(classify)?
+        {
+            let stream: String = row.try_get(0).map_err(classify)?;
+            let revision: i64 = row.try_get(1).map_err(classify)?;
+            revisions.insert(stream, Some(position_of(revision)));
+        }
+        for stream in unknown {
+            revisions.entry(stream).or_insert(None);
+        }
     }
     let ids: Vec<String> = event_ids_of(batch)
         .iter()
@@ -407,8 +418,9 @@ async fn write(
     conn: &mut SqliteConnection,
     batch: &[PreparedAppend],
     merkle: Option<Option<Frontier>>,
+    cache: &mut RevisionCache,
 ) -> Result<(super::plan::BatchPlan, Option<Frontier>), StoreError> {
-    let facts = facts(conn, batch).await?;
+    let facts = facts(conn, batch, cache).await?;
     let size = facts.head.map_or(0, |h| h.position);
     let plan = plan_batch(facts, batch, chrono::Utc::now().timestamp_micros());
     let mut grown = None;
@@ -474,6 +486,7 @@ impl BatchCommitter for SqliteCommitter {
     async fn commit_batch(&mut self, batch: &[PreparedAppend]) -> Result<Committed, StoreError> {
         let delay = self.commit_delay;
         let merkle = self.merkle.then(|| self.frontier.take());
+        let mut cache = std::mem::take(&mut self.revisions);
         let conn = self.connection().await?;
         if let Err(e) = sqlx::query(include_str!("sql/begin.sql"))
             .execute(&mut *conn)
@@ -482,7 +495,7 @@ impl BatchCommitter for SqliteCommitter {
             self.conn = None;
             return Err(StoreError::NotCommitted(classify(e).to_string()));
         }
-        let (plan, grown) = match write(conn, batch, merkle).await {
+        let (plan, grown) = match write(conn, batch, merkle, &mut cache).await {
             Ok(written) => written,
             Err(e) => {
                 if sqlx::query("rollback").execute(&mut *conn).await.is_err() {
@@ -497,6 +510,8 @@ impl BatchCommitter for SqliteCommitter {
         match sqlx::query("commit").execute(&mut *conn).await {
             Ok(_) => {
                 self.frontier = grown;
+                cache.remember(plan.head.position, plan.revisions.clone());
+                self.revisions = cache;
                 Ok(Committed {
                     head: plan.head.position,
                     outcomes: plan.outcomes,
