@@ -4,7 +4,11 @@
 //!   each appending one event per call;
 //! - `replay_1m/{backend}/read_all` vs `…/plain_select`: all 1,000,000 events through `read_all`
 //!   pages vs one plain `SELECT … ORDER BY position` scan with the same driver;
-//! - `verify_1m/{backend}`: the chain walk over 1,000,000 events.
+//! - `verify_1m/{backend}`: the chain walk over 1,000,000 events;
+//! - `append_64_callers/{backend}/group_commit_no_merkle`: the same store without maintaining the
+//!   Merkle tree, the baseline for the tree's cost;
+//! - `proofs/…`: inclusion and consistency proofs from the stored tree of the 1,000,000-event
+//!   log, and from an in-memory tree of 10,000,000 leaves.
 //!
 //! Run with `cargo bench --bench store`; `KINERJA_BENCH_EVENTS` shrinks the read benches.
 
@@ -213,5 +217,60 @@ fn verify_1m(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, append_64_callers, replay_1m, verify_1m);
+fn proofs(c: &mut Criterion) {
+    let rt = runtime();
+    let n = read_events();
+    let mut group = c.benchmark_group("proofs");
+    group
+        .sample_size(50)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_secs(1));
+    let url = rt.block_on(common::sqlite_log(n));
+    let store = rt
+        .block_on(SqliteStore::open(&url, WriterOptions::default()))
+        .unwrap();
+    let mut position = 1u64;
+    group.bench_function("sqlite_1m/inclusion", |b| {
+        b.to_async(&rt).iter(|| {
+            position = position * 7919 % n + 1;
+            let p = position;
+            let store = &store;
+            async move { kinerja::ledger::inclusion_proof(store, p, n).await.unwrap() }
+        });
+    });
+    group.bench_function("sqlite_1m/consistency", |b| {
+        b.to_async(&rt).iter(|| {
+            position = position * 7919 % n + 1;
+            let p = position;
+            let store = &store;
+            async move {
+                kinerja::ledger::consistency_proof(store, p, n)
+                    .await
+                    .unwrap()
+            }
+        });
+    });
+    rt.block_on(store.shutdown());
+
+    let leaves: u64 = 10_000_000;
+    let tree = kinerja::proofs::MemoryTree::from_leaves(
+        (0..leaves).map(|i| kinerja::proofs::leaf_hash(&i.to_be_bytes())),
+    );
+    let mut index = 0u64;
+    group.bench_function("memory_10m/inclusion", |b| {
+        b.iter(|| {
+            index = (index * 7919 + 1) % leaves;
+            tree.inclusion_proof(index, leaves).unwrap()
+        });
+    });
+    group.bench_function("memory_10m/consistency", |b| {
+        b.iter(|| {
+            index = (index * 7919 + 1) % leaves;
+            tree.consistency_proof(index + 1, leaves).unwrap()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, append_64_callers, replay_1m, verify_1m, proofs);
 criterion_main!(benches);

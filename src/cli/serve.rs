@@ -20,6 +20,9 @@ pub fn load_or_create_key(path: &std::path::Path) -> anyhow::Result<SigningKey> 
     }
     let key = SigningKey::generate();
     write_secret(path, &key.to_text())?;
+    let mut public = path.as_os_str().to_owned();
+    public.push(".pub");
+    std::fs::write(&public, format!("{}\n", key.public_key().to_text().trim()))?;
     tracing::warn!(
         path = %path.display(),
         key_id = %key.key_id(),
