@@ -73,9 +73,14 @@ fn append_64_callers(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(CALLERS * PER_CALLER));
     for backend in ["sqlite", "postgres"] {
-        for (mode, batching) in [("group_commit", true), ("one_tx_per_append", false)] {
+        for (mode, batching, merkle) in [
+            ("group_commit", true, true),
+            ("group_commit_no_merkle", true, false),
+            ("one_tx_per_append", false, true),
+        ] {
             let options = WriterOptions {
                 batching,
+                merkle,
                 ..Default::default()
             };
             let Some((store, _dir)) = rt.block_on(common::fresh_store(backend, options)) else {
