@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod ledger;
+pub mod projections;
 pub mod proofs;
 pub mod store;
 pub mod telemetry;
