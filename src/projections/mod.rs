@@ -275,6 +275,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
     vec![
         Box::new(performance::Performance::default()),
         Box::new(audit::Audit::default()),
+        Box::new(accountability::Accountability::default()),
     ]
 }
 

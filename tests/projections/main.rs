@@ -338,3 +338,269 @@ async fn min_position_waits_then_gives_up_with_the_current_position() {
     let _ = stop.send(());
     run.await.unwrap();
 }
+
+async fn planted_accountability_cases(kind: Kind) {
+    use chrono::{Duration as D, Utc};
+    use kinerja::domain::values::{PredikatOrganisasi, Rating};
+    use kinerja::domain::{PredikatPegawai, UnitEvent, rules};
+    use kinerja::projections::accountability::{KINDS, findings, findings_csv};
+    use scenario::*;
+    let Some(b) = Backend::new(kind).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    units(&mut w).await;
+    officer(&mut w, &boss(), "PEMKO", &other_boss()).await;
+    let now = Utc::now();
+    let o: Vec<_> = (1..=6).map(nip).collect();
+    for n in &o {
+        officer(&mut w, n, "DISKOMINFO", &boss()).await;
+    }
+    let ok_at = "2025-01-20T01:00:00Z";
+    // o1: clean, on time, evaluated by the assigned appraiser, amended within the window.
+    approved_plan(&mut w, &o[0], "DISKOMINFO", ok_at, false).await;
+    report(
+        &mut w,
+        &o[0],
+        uuid::Uuid::from_u128(101),
+        Period::Tw1,
+        5,
+        now - D::days(2),
+        Some(now - D::minutes(1)),
+        false,
+    )
+    .await;
+    evaluate(
+        &mut w,
+        &o[0],
+        &boss(),
+        Period::Tw1,
+        Rating::DiAtas,
+        Rating::Sesuai,
+        now - D::days(1),
+    )
+    .await;
+    amend(
+        &mut w,
+        &o[0],
+        Period::Tw1,
+        Rating::Sesuai,
+        Rating::Sesuai,
+        now,
+    )
+    .await;
+    // o2: evaluation without any report.
+    approved_plan(&mut w, &o[1], "DISKOMINFO", ok_at, false).await;
+    evaluate(
+        &mut w,
+        &o[1],
+        &boss(),
+        Period::Tw1,
+        Rating::Sesuai,
+        Rating::Sesuai,
+        now,
+    )
+    .await;
+    // o3: Di Atas with a realisation below target.
+    approved_plan(&mut w, &o[2], "DISKOMINFO", ok_at, false).await;
+    report(
+        &mut w,
+        &o[2],
+        uuid::Uuid::from_u128(301),
+        Period::Tw1,
+        2,
+        now,
+        None,
+        false,
+    )
+    .await;
+    evaluate(
+        &mut w,
+        &o[2],
+        &boss(),
+        Period::Tw1,
+        Rating::DiAtas,
+        Rating::Sesuai,
+        now,
+    )
+    .await;
+    // o4: approved late, report late.
+    approved_plan(&mut w, &o[3], "DISKOMINFO", "2025-02-10T01:00:00Z", true).await;
+    report(
+        &mut w,
+        &o[3],
+        uuid::Uuid::from_u128(401),
+        Period::Tw1,
+        4,
+        now,
+        None,
+        true,
+    )
+    .await;
+    // o5: backdated report, evaluated by someone who is not the assigned appraiser.
+    approved_plan(&mut w, &o[4], "DISKOMINFO", ok_at, false).await;
+    report(
+        &mut w,
+        &o[4],
+        uuid::Uuid::from_u128(501),
+        Period::Tw1,
+        4,
+        now,
+        Some(now - D::days(5)),
+        false,
+    )
+    .await;
+    evaluate(
+        &mut w,
+        &o[4],
+        &other_boss(),
+        Period::Tw1,
+        Rating::Sesuai,
+        Rating::Sesuai,
+        now,
+    )
+    .await;
+    // o6: an award with an override; another whose basis is amended after the grant (after the
+    // objection window of an evaluation received 30 days ago).
+    approved_plan(&mut w, &o[5], "DISKOMINFO", ok_at, false).await;
+    report(
+        &mut w,
+        &o[5],
+        uuid::Uuid::from_u128(601),
+        Period::Tw1,
+        6,
+        now - D::days(31),
+        None,
+        false,
+    )
+    .await;
+    evaluate(
+        &mut w,
+        &o[5],
+        &boss(),
+        Period::Tw1,
+        Rating::DiAtas,
+        Rating::DiAtas,
+        now - D::days(30),
+    )
+    .await;
+    award(
+        &mut w,
+        uuid::Uuid::from_u128(61),
+        &o[5],
+        Rating::DiAtas,
+        PredikatPegawai::SangatBaik,
+        true,
+        now - D::days(29),
+    )
+    .await;
+    award(
+        &mut w,
+        uuid::Uuid::from_u128(62),
+        &o[5],
+        Rating::DiAtas,
+        PredikatPegawai::SangatBaik,
+        false,
+        now - D::days(29),
+    )
+    .await;
+    amend(
+        &mut w,
+        &o[5],
+        Period::Tw1,
+        Rating::Sesuai,
+        Rating::DiAtas,
+        now,
+    )
+    .await;
+    // DINKES broke the quota, with a justification.
+    let violations = rules::check_distribution(
+        PredikatOrganisasi::Baik,
+        &[
+            PredikatPegawai::SangatBaik,
+            PredikatPegawai::Baik,
+            PredikatPegawai::Baik,
+        ],
+        kinerja::domain::config::DistributionRounding::FloorMaxCeilMin,
+    );
+    assert!(!violations.is_empty());
+    w.emit(
+        "unit-DINKES",
+        UnitEvent::DistributionWarningRecorded {
+            year: year(),
+            period: Period::Tw1,
+            violations,
+            justification: "unit kecil".into(),
+            at: now,
+        },
+        meta(&other_boss(), "PPK"),
+    )
+    .await;
+
+    let projector = b.projector().await;
+    catch_up(&projector).await;
+    let db = projector.db();
+    let expect = |kind: &str| -> Vec<String> {
+        let s = |i: usize| plan_stream(&o[i]);
+        match kind {
+            "evaluation_without_report" => vec![s(1)],
+            "di_atas_below_target" => vec![s(2)],
+            "award_override" => vec![format!("award-{}", uuid::Uuid::from_u128(61))],
+            // Both awards rest on the evaluation amended after the grants.
+            "award_basis_amended" => vec![
+                format!("award-{}", uuid::Uuid::from_u128(61)),
+                format!("award-{}", uuid::Uuid::from_u128(62)),
+            ],
+            "evaluator_not_assigned" => vec![s(4)],
+            "report_late_or_backdated" => vec![s(3), s(4)],
+            "plan_approved_late" => vec![s(3)],
+            "distribution_quota_broken" => vec!["unit-DINKES".into()],
+            "amendment_after_objection_window" => vec![s(5)],
+            _ => unreachable!(),
+        }
+    };
+    for k in KINDS {
+        let found = findings(db, k).await.unwrap();
+        let mut streams: Vec<String> = found.iter().map(|f| f.stream_id.clone()).collect();
+        streams.sort();
+        assert_eq!(streams, expect(k), "{k}: {found:#?}");
+        let csv = findings_csv(&found);
+        assert_eq!(csv.lines().count(), found.len() + 1);
+    }
+    let quota = findings(db, "distribution_quota_broken").await.unwrap();
+    assert_eq!(quota[0].detail["justification"], "unit kecil");
+
+    // Amending o3's rating down withdraws the Di Atas finding.
+    amend(
+        &mut w,
+        &o[2],
+        Period::Tw1,
+        Rating::Sesuai,
+        Rating::Sesuai,
+        Utc::now(),
+    )
+    .await;
+    catch_up(&projector).await;
+    assert!(
+        findings(db, "di_atas_below_target")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let incremental = snapshot(db).await;
+    projector
+        .rebuild(Some("accountability"), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(snapshot(db).await, incremental);
+}
+
+#[tokio::test]
+async fn each_accountability_query_finds_its_planted_cases_and_nothing_else_sqlite() {
+    planted_accountability_cases(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn each_accountability_query_finds_its_planted_cases_and_nothing_else_postgres() {
+    planted_accountability_cases(Kind::Postgres).await;
+}
