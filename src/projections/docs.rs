@@ -693,7 +693,7 @@ pub fn apply_unit(doc: &mut UnitDoc, code: &str, e: &UnitEvent, position: u64) {
                 period_key(year.get(), *period),
                 FinalisedDoc {
                     organisation: *organisation,
-                    counts: counts.clone(),
+                    counts: *counts,
                     at: *at,
                 },
             );

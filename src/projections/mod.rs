@@ -30,11 +30,10 @@
 //! - [`docs`]: the entity documents shared by the folds (officer, SKP, award, programme, unit) and
 //!   the fold functions that update them.
 //! - [`performance`]: the `performance` projection: units, officers, SKPs, awards, training; the
-//!   scorecard, the team/unit dashboard and the training views are queries over it.
-//! - [`scorecard`], [`dashboard`], [`training`]: those queries.
+//!   scorecard is a query over it, and so will the team/unit dashboard and the training views be.
+//! - [`scorecard`]: the scorecard query (the dashboard and training queries are not written yet).
 //! - [`audit`]: the `audit` projection: every event about an officer; filters, CSV and JSON Lines.
 //! - [`accountability`]: the `accountability` projection: the inspectorate's findings.
-//! - [`skm`]: the `skm` projection: IKM per unit, per service and city-wide.
 //! - [`asof`]: time travel: a scorecard as of a time or position, folded from the streams.
 //! - [`export`]: CSV writing.
 //! - [`cli`]: `kinerja rebuild [NAME]`.
@@ -43,15 +42,12 @@ pub mod accountability;
 pub mod asof;
 pub mod audit;
 pub mod cli;
-pub mod dashboard;
 pub mod db;
 pub mod docs;
 pub mod export;
 pub mod performance;
 pub mod projector;
 pub mod scorecard;
-pub mod skm;
-pub mod training;
 
 use std::collections::BTreeMap;
 

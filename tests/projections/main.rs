@@ -604,3 +604,133 @@ async fn each_accountability_query_finds_its_planted_cases_and_nothing_else_sqli
 async fn each_accountability_query_finds_its_planted_cases_and_nothing_else_postgres() {
     planted_accountability_cases(Kind::Postgres).await;
 }
+
+#[tokio::test]
+async fn an_as_of_scorecard_shows_what_the_supervisor_saw_then() {
+    use kinerja::domain::values::Rating;
+    use kinerja::projections::asof::{AsOf, scorecard_as_of};
+    use scenario::*;
+    let Some(b) = Backend::new(Kind::Sqlite).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    units(&mut w).await;
+    let me = nip(1);
+    officer(&mut w, &me, "DISKOMINFO", &boss()).await;
+    approved_plan(&mut w, &me, "DISKOMINFO", "2025-01-20T01:00:00Z", false).await;
+    let filed = t("2025-04-03T01:00:00Z");
+    report(
+        &mut w,
+        &me,
+        uuid::Uuid::from_u128(1),
+        Period::Tw1,
+        3,
+        filed,
+        None,
+        false,
+    )
+    .await;
+    evaluate(
+        &mut w,
+        &me,
+        &boss(),
+        Period::Tw1,
+        Rating::Sesuai,
+        Rating::Sesuai,
+        filed,
+    )
+    .await;
+    let then = w.last;
+    amend(
+        &mut w,
+        &me,
+        Period::Tw1,
+        Rating::DiBawah,
+        Rating::Sesuai,
+        filed,
+    )
+    .await;
+    let projector = b.projector().await;
+    catch_up(&projector).await;
+    let cfg = DomainConfig::default();
+    let old = scorecard_as_of(
+        b.store.as_ref(),
+        &cfg,
+        me.as_str(),
+        2025,
+        Period::Tw1,
+        AsOf::Position(then),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(old.predikat, Some(kinerja::domain::PredikatPegawai::Baik));
+    let now = scorecard_as_of(
+        b.store.as_ref(),
+        &cfg,
+        me.as_str(),
+        2025,
+        Period::Tw1,
+        AsOf::Position(w.last),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let read_model = scorecard::scorecard(projector.db(), &cfg, me.as_str(), 2025, Period::Tw1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now, read_model);
+    assert_eq!(
+        now.predikat,
+        Some(kinerja::domain::PredikatPegawai::ButuhPerbaikan)
+    );
+    let before_anything = scorecard_as_of(
+        b.store.as_ref(),
+        &cfg,
+        me.as_str(),
+        2025,
+        Period::Tw1,
+        AsOf::Position(1),
+    )
+    .await
+    .unwrap();
+    assert!(before_anything.is_none());
+}
+
+#[tokio::test]
+async fn a_live_feed_subscriber_receives_the_change_of_a_later_command() {
+    use kinerja::projections::Topic;
+    use scenario::*;
+    let Some(b) = Backend::new(Kind::Sqlite).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    units(&mut w).await;
+    let projector = std::sync::Arc::new(b.projector().await);
+    let mut feed = projector.subscribe();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(projector.clone().run(async {
+        let _ = stopped.await;
+    }));
+    let me = nip(3);
+    officer(&mut w, &me, "DINKES", &boss()).await;
+    approved_plan(&mut w, &me, "DINKES", "2025-01-20T01:00:00Z", false).await;
+    let wanted = Topic::Scorecard {
+        nip: me.as_str().into(),
+        year: 2025,
+    };
+    let change = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let change = feed.recv().await.unwrap();
+            if change.topics.contains(&wanted) {
+                return change;
+            }
+        }
+    })
+    .await
+    .expect("the change reaches the live feed");
+    assert!(change.position > 0);
+    let _ = stop.send(());
+    run.await.unwrap();
+}

@@ -13,7 +13,7 @@ use kinerja::domain::training::{CompetenceType, Programme, Route};
 use kinerja::domain::unit::UnitKind;
 use kinerja::domain::values::{
     ActorId, Aspek, Certificate, EmploymentType, Evidence, JenisRhk, Milli, Nip, Pendekatan,
-    Period, PositionKind, PredikatOrganisasi, Quantity, Rating, UnitCode, Year,
+    Period, PositionKind, Quantity, Rating, UnitCode, Year,
 };
 use kinerja::domain::{
     AwardEvent, DomainEvent, OfficerEvent, PlanEvent, SurveyEvent, TrainingEvent, UnitEvent,
@@ -462,22 +462,6 @@ pub async fn training(w: &mut Writer, program: Uuid, jp: u32, officers: &[(Nip, 
             .await;
         }
     }
-}
-
-pub async fn org_predikat(w: &mut Writer, u: &str, p: PredikatOrganisasi) {
-    w.emit(
-        &format!("unit-{u}"),
-        UnitEvent::OrganisationPredikatSet {
-            year: year(),
-            period: Period::Tw1,
-            predikat: p,
-            decree_ref: "SK-1".into(),
-            set_by: other_boss(),
-            at: t("2025-04-02T01:00:00Z"),
-        },
-        meta(&other_boss(), "PPK"),
-    )
-    .await;
 }
 
 /// A survey batch of `codes` codes for (unit, TW1, service) and `answers` answers with the given
