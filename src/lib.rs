@@ -27,6 +27,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ledger;
+pub mod projections;
 pub mod proofs;
 pub mod store;
 pub mod telemetry;

@@ -1,0 +1,1 @@
+select name, cast(version as bigint), position from projection_checkpoints

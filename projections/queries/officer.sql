@@ -1,0 +1,1 @@
+select doc from rm_officer where k = $1

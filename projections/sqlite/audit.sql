@@ -1,0 +1,15 @@
+-- The `audit` projection (disposable). One row per (event, officer it is about).
+create table if not exists rm_audit (
+    k text primary key,            -- {position, 20 digits}/{nip}
+    nip text not null,
+    position integer not null,     -- position in $all
+    event_type text not null,
+    recorded_micros integer not null, -- server time, microseconds since the epoch
+    doc text not null              -- the entry: actor, role, reason, times, data
+);
+create index if not exists rm_audit_nip on rm_audit (nip, position);
+-- The officer each award stream belongs to (a revocation does not name them).
+create table if not exists rm_audit_owner (
+    k text primary key,            -- award-{uuid}
+    doc text not null
+);

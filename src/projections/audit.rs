@@ -1,0 +1,300 @@
+//! The `audit` projection: every event about an officer, across all streams, with who did it, in
+//! which role, why, and the server and client times. "About an officer" means: the officer's own
+//! stream (`officer-{nip}`), their SKPs (`skp-{nip}_…`), awards granted to them (and the
+//! revocation, through the award's owner), their training enrolments and completions, and their
+//! appointment as a unit head. An event about several officers gives one row per officer.
+//!
+//! Actor, role and reason come from the metadata (`actor`, `role`, `reason`, `client_time`,
+//! `request_id`); when the metadata has no actor or reason, the event's own `by` / `reason` fields
+//! are used, and an SKP report's `client_time` field stands in for the metadata's.
+//!
+//! Tables (`projections/{backend}/audit.sql`): `rm_audit(k = {position:020}/{nip}, nip, position,
+//! event_type, recorded_micros, doc)`, newest first by position; `rm_audit_owner(k = award stream,
+//! doc)`, the officer an award belongs to.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::docs::{actor_text, stream_key};
+use super::export;
+use super::performance::{Docs, from_doc, to_doc};
+use super::{
+    Backend, Changes, ColType, Decoded, Envelope, Projection, ReadDb, Result, TableDef, Topic, Val,
+    pos_i64,
+};
+use crate::domain::{AwardEvent, TrainingEvent, UnitEvent};
+
+const T: ColType = ColType::Text;
+const I: ColType = ColType::Int;
+
+static TABLES: [TableDef; 2] = [
+    TableDef {
+        name: "rm_audit",
+        columns: &[
+            ("k", T),
+            ("nip", T),
+            ("position", I),
+            ("event_type", T),
+            ("recorded_micros", I),
+            ("doc", T),
+        ],
+        restore: false,
+    },
+    TableDef {
+        name: "rm_audit_owner",
+        columns: &[("k", T), ("doc", T)],
+        restore: true,
+    },
+];
+
+/// One line of an officer's audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub position: u64,
+    pub event_id: String,
+    pub stream_id: String,
+    pub revision: u64,
+    pub event_type: String,
+    /// The officer the entry is about.
+    pub nip: String,
+    pub actor: Option<String>,
+    pub role: Option<String>,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    /// Server time of the commit.
+    pub recorded_at: DateTime<Utc>,
+    /// The device's clock, as the client said (may be wrong).
+    pub client_time: Option<DateTime<Utc>>,
+    /// The event's data.
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Owner {
+    stream_id: String,
+    nip: String,
+}
+
+/// The `audit` projection.
+#[derive(Debug, Default)]
+pub struct Audit {
+    owners: Docs<Owner>,
+    rows: Vec<AuditEntry>,
+}
+
+fn subjects(env: &Envelope, owners: &HashMap<String, Owner>) -> Vec<String> {
+    let e = &env.event;
+    match &env.decoded {
+        Decoded::Officer(_) => vec![stream_key(&e.stream_id).to_string()],
+        Decoded::Plan(_) => super::docs::parse_plan_stream(&e.stream_id)
+            .map(|(nip, _, _)| vec![nip])
+            .unwrap_or_default(),
+        Decoded::Award(AwardEvent::AwardGranted { nip, .. }) => vec![nip.as_str().to_string()],
+        Decoded::Award(AwardEvent::AwardRevoked { .. }) => owners
+            .get(&e.stream_id)
+            .map(|o| vec![o.nip.clone()])
+            .unwrap_or_default(),
+        Decoded::Training(TrainingEvent::OfficerEnrolled { nip, .. })
+        | Decoded::Training(TrainingEvent::TrainingCompleted { nip, .. }) => {
+            vec![nip.as_str().to_string()]
+        }
+        Decoded::Unit(UnitEvent::UnitHeadAssigned { head, .. }) => {
+            vec![head.as_str().to_string()]
+        }
+        _ => Vec::new(),
+    }
+}
+
+impl Projection for Audit {
+    fn name(&self) -> &'static str {
+        "audit"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn schema(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => include_str!("../../projections/sqlite/audit.sql"),
+            Backend::Postgres => include_str!("../../projections/postgres/audit.sql"),
+        }
+    }
+
+    fn tables(&self) -> &'static [TableDef] {
+        &TABLES
+    }
+
+    fn reset(&mut self) {
+        self.owners.clear();
+        self.rows.clear();
+    }
+
+    fn restore(&mut self, table: &str, doc: &str) -> Result<()> {
+        if table == "rm_audit_owner" {
+            let o: Owner = from_doc(table, doc)?;
+            self.owners.map.insert(o.stream_id.clone(), o);
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, env: &Envelope) {
+        if let Decoded::Award(AwardEvent::AwardGranted { nip, .. }) = &env.decoded {
+            let stream_id = env.event.stream_id.clone();
+            let o = self.owners.touch(&stream_id, || Owner {
+                stream_id: stream_id.clone(),
+                nip: String::new(),
+            });
+            o.nip = nip.as_str().to_string();
+        }
+        let nips = subjects(env, &self.owners.map);
+        if nips.is_empty() {
+            return;
+        }
+        let e = &env.event;
+        let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+        let actor = env.meta.actor.clone().or_else(|| {
+            data.get("by")
+                .and_then(|b| serde_json::from_value(b.clone()).ok())
+                .map(|a| actor_text(&a))
+        });
+        let reason = env.meta.reason.clone().or_else(|| {
+            data.get("reason")
+                .and_then(|r| r.as_str())
+                .map(str::to_string)
+        });
+        let client_time = env.meta.client_time.or_else(|| {
+            data.get("client_time")
+                .and_then(|c| c.as_str())
+                .and_then(|c| c.parse().ok())
+        });
+        for nip in nips {
+            self.rows.push(AuditEntry {
+                position: e.position,
+                event_id: e.event_id.to_string(),
+                stream_id: e.stream_id.clone(),
+                revision: e.revision,
+                event_type: e.event_type.clone(),
+                nip,
+                actor: actor.clone(),
+                role: env.meta.role.clone(),
+                reason: reason.clone(),
+                request_id: env.meta.request_id.clone(),
+                recorded_at: e.recorded_at,
+                client_time,
+                data: data.clone(),
+            });
+        }
+    }
+
+    fn flush(&mut self, changes: &mut Changes, _topics: &mut Vec<Topic>) {
+        for (k, o) in self.owners.drain_dirty() {
+            changes.upsert("rm_audit_owner", vec![k.into(), to_doc(o).into()]);
+        }
+        for r in self.rows.drain(..) {
+            changes.upsert(
+                "rm_audit",
+                vec![
+                    format!("{:020}/{}", r.position, r.nip).into(),
+                    r.nip.clone().into(),
+                    pos_i64(r.position).into(),
+                    r.event_type.clone().into(),
+                    r.recorded_at.timestamp_micros().into(),
+                    to_doc(&r).into(),
+                ],
+            );
+        }
+    }
+}
+
+/// Filters of an audit-trail query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Only these event types (empty: all).
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// Server time at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Server time before.
+    pub until: Option<DateTime<Utc>>,
+    /// Only positions below this (paging newest first).
+    pub before_position: Option<u64>,
+    /// At most this many entries (default 1000, at most 100 000).
+    pub limit: Option<u32>,
+}
+
+/// An officer's audit trail, newest first.
+pub async fn audit_trail(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+    let limit = i64::from(f.limit.unwrap_or(1000).clamp(1, 100_000));
+    let one_type = (f.types.len() == 1).then(|| f.types[0].clone());
+    let docs = db
+        .docs(
+            include_str!("../../projections/queries/audit_trail.sql"),
+            &[
+                Val::Text(Some(nip.to_string())),
+                Val::Text(one_type),
+                Val::Int(f.from.map(|t| t.timestamp_micros())),
+                Val::Int(f.until.map(|t| t.timestamp_micros())),
+                Val::Int(f.before_position.map(pos_i64)),
+                Val::Int(Some(if f.types.len() > 1 { 100_000 } else { limit })),
+            ],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(docs.len());
+    for d in docs {
+        let e: AuditEntry = from_doc("rm_audit", &d)?;
+        if f.types.len() > 1 && !f.types.contains(&e.event_type) {
+            continue;
+        }
+        out.push(e);
+        if out.len() >= usize::try_from(limit).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The audit trail as CSV.
+pub fn audit_csv(entries: &[AuditEntry]) -> String {
+    export::csv(
+        &[
+            "position",
+            "recorded_at",
+            "client_time",
+            "nip",
+            "stream_id",
+            "revision",
+            "event_type",
+            "actor",
+            "role",
+            "reason",
+            "request_id",
+            "event_id",
+            "data",
+        ],
+        entries.iter().map(|e| {
+            vec![
+                e.position.to_string(),
+                e.recorded_at.to_rfc3339(),
+                export::opt(&e.client_time.map(|t| t.to_rfc3339())),
+                e.nip.clone(),
+                e.stream_id.clone(),
+                e.revision.to_string(),
+                e.event_type.clone(),
+                export::opt(&e.actor),
+                export::opt(&e.role),
+                export::opt(&e.reason),
+                export::opt(&e.request_id),
+                e.event_id.clone(),
+                e.data.to_string(),
+            ]
+        }),
+    )
+}
+
+/// The audit trail as JSON Lines.
+pub fn audit_jsonl(entries: &[AuditEntry]) -> String {
+    export::jsonl(entries)
+}

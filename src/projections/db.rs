@@ -1,0 +1,419 @@
+//! The read side's database: a pool of its own, opened from the same URL as the event store (the
+//! SQLite file or the PostgreSQL database), the `projection_checkpoints` table, the projections'
+//! schemas, the generic multi-row upsert and the few generic reads the queries need.
+//!
+//! Schemas and queries are kept in `.sql` files (`projections/{sqlite,postgres}/{name}.sql` for the
+//! tables, `projections/queries/*.sql` for the reads, written with `$1`-style parameters, which
+//! both backends accept). Only the upsert is built at run time, from a [`TableDef`]:
+//! `insert into t (k, …, doc) values (…), (…) on conflict (k) do update set … = excluded.…`.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sqlx::{PgPool, Row, SqlitePool};
+
+use super::{
+    Changes, ColType, Projection, ProjectionError, Result, TableDef, Val, pos_i64, pos_u64,
+};
+
+/// Which database the read side lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The read side's pool.
+#[derive(Debug, Clone)]
+pub enum ReadDb {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// One checkpoint move in a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointMove {
+    pub name: &'static str,
+    pub version: u32,
+    /// The position the projector believes is stored (compare-and-set).
+    pub from: u64,
+    pub to: u64,
+}
+
+/// A stored checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub version: u32,
+    pub position: u64,
+}
+
+/// Rows per multi-row upsert statement (SQLite allows 32766 parameters, PostgreSQL 65535).
+const ROWS_PER_STATEMENT: usize = 400;
+
+fn bind_val_sqlite(q: &mut sqlx::QueryBuilder<sqlx::Sqlite>, v: &Val) {
+    match v {
+        Val::Text(t) => q.push_bind(t.clone()),
+        Val::Int(i) => q.push_bind(*i),
+    };
+}
+
+fn bind_val_pg(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, v: &Val) {
+    match v {
+        Val::Text(t) => q.push_bind(t.clone()),
+        Val::Int(i) => q.push_bind(*i),
+    };
+}
+
+fn upsert_tail(t: &TableDef) -> String {
+    let sets: Vec<String> = t
+        .columns
+        .iter()
+        .skip(1)
+        .map(|(c, _)| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(" on conflict (k) do update set {}", sets.join(", "))
+}
+
+fn upsert_head(t: &TableDef) -> String {
+    let cols: Vec<&str> = t.columns.iter().map(|(c, _)| *c).collect();
+    format!("insert into {} ({}) ", t.name, cols.join(", "))
+}
+
+impl ReadDb {
+    /// Open the read side of the database at `url` (`sqlite:…` or `postgres:…`).
+    pub async fn open(url: &str) -> Result<Self> {
+        let db = if url.starts_with("sqlite:") {
+            ReadDb::Sqlite(crate::store::sqlite::open_pool(url).await?)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            ReadDb::Postgres(crate::store::postgres::open_pool(url, 8).await?)
+        } else {
+            return Err(ProjectionError::Invalid(format!(
+                "read models need sqlite: or postgres:, not {url:?}"
+            )));
+        };
+        db.ensure_checkpoints().await?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            ReadDb::Sqlite(_) => Backend::Sqlite,
+            ReadDb::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn raw(&self, sql: &'static str) -> Result<()> {
+        match self {
+            ReadDb::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ())?,
+            ReadDb::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
+    async fn ensure_checkpoints(&self) -> Result<()> {
+        self.raw(match self.backend() {
+            Backend::Sqlite => include_str!("../../projections/sqlite/checkpoints.sql"),
+            Backend::Postgres => include_str!("../../projections/postgres/checkpoints.sql"),
+        })
+        .await
+    }
+
+    /// Every stored checkpoint by projection name.
+    pub async fn checkpoints(&self) -> Result<HashMap<String, Checkpoint>> {
+        let sql = include_str!("../../projections/queries/checkpoints.sql");
+        let rows: Vec<(String, i64, i64)> = match self {
+            ReadDb::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await?,
+            ReadDb::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await?,
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(n, v, p)| {
+                let c = Checkpoint {
+                    version: u32::try_from(v).unwrap_or(0),
+                    position: pos_u64(p),
+                };
+                (n, c)
+            })
+            .collect())
+    }
+
+    /// Drop a projection's tables, recreate them, and set its checkpoint to (version, 0).
+    pub async fn reinstall(&self, p: &dyn Projection) -> Result<()> {
+        for t in p.tables() {
+            let sql = format!("drop table if exists {}", t.name);
+            match self {
+                ReadDb::Sqlite(pool) => {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(pool)
+                        .await?;
+                }
+                ReadDb::Postgres(pool) => {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(pool)
+                        .await?;
+                }
+            }
+        }
+        self.raw(p.schema(self.backend())).await?;
+        let sql = include_str!("../../projections/queries/checkpoint_reset.sql");
+        let version = i64::from(p.version());
+        match self {
+            ReadDb::Sqlite(pool) => {
+                sqlx::query(sql)
+                    .bind(p.name())
+                    .bind(version)
+                    .bind(Utc::now())
+                    .execute(pool)
+                    .await?;
+            }
+            ReadDb::Postgres(pool) => {
+                sqlx::query(sql)
+                    .bind(p.name())
+                    .bind(version)
+                    .bind(Utc::now())
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reset `p` and feed it every stored doc of its restorable tables.
+    pub async fn restore(&self, p: &mut dyn Projection) -> Result<()> {
+        p.reset();
+        for t in p.tables().iter().filter(|t| t.restore) {
+            let sql = format!("select doc from {} order by k", t.name);
+            let docs: Vec<String> = match self {
+                ReadDb::Sqlite(pool) => {
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(pool)
+                        .await?
+                }
+                ReadDb::Postgres(pool) => {
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(pool)
+                        .await?
+                }
+            };
+            for d in docs {
+                p.restore(t.name, &d)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the changes and move the checkpoints, all in one transaction. Returns false (and
+    /// writes nothing) when a stored checkpoint was not where `moves` said: another process moved
+    /// it, and the caller must reload.
+    pub async fn commit(
+        &self,
+        tables: &HashMap<&'static str, &'static TableDef>,
+        changes: &Changes,
+        moves: &[CheckpointMove],
+    ) -> Result<bool> {
+        let cas = include_str!("../../projections/queries/checkpoint_move.sql");
+        let now = Utc::now();
+        match self {
+            ReadDb::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for m in moves {
+                    let n = sqlx::query(cas)
+                        .bind(pos_i64(m.to))
+                        .bind(now)
+                        .bind(m.name)
+                        .bind(i64::from(m.version))
+                        .bind(pos_i64(m.from))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                }
+                for (table, rows) in group(changes) {
+                    let def = table_def(tables, table)?;
+                    for chunk in rows.upserts.chunks(ROWS_PER_STATEMENT) {
+                        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(upsert_head(def));
+                        q.push_values(chunk, |mut b, row| {
+                            for v in row.iter() {
+                                match v {
+                                    Val::Text(t) => b.push_bind(t.clone()),
+                                    Val::Int(i) => b.push_bind(*i),
+                                };
+                            }
+                        });
+                        q.push(upsert_tail(def));
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    for key in rows.deletes {
+                        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+                            "delete from {} where k = ",
+                            def.name
+                        ));
+                        bind_val_sqlite(&mut q, &Val::Text(Some(key.to_string())));
+                        q.build().execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+            }
+            ReadDb::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for m in moves {
+                    let n = sqlx::query(cas)
+                        .bind(pos_i64(m.to))
+                        .bind(now)
+                        .bind(m.name)
+                        .bind(i64::from(m.version))
+                        .bind(pos_i64(m.from))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                }
+                for (table, rows) in group(changes) {
+                    let def = table_def(tables, table)?;
+                    for chunk in rows.upserts.chunks(ROWS_PER_STATEMENT) {
+                        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(upsert_head(def));
+                        q.push_values(chunk, |mut b, row| {
+                            for v in row.iter() {
+                                match v {
+                                    Val::Text(t) => b.push_bind(t.clone()),
+                                    Val::Int(i) => b.push_bind(*i),
+                                };
+                            }
+                        });
+                        q.push(upsert_tail(def));
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    for key in rows.deletes {
+                        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
+                            "delete from {} where k = ",
+                            def.name
+                        ));
+                        bind_val_pg(&mut q, &Val::Text(Some(key.to_string())));
+                        q.build().execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// The `doc` column of the rows a query returns (its first column), in order.
+    pub async fn docs(&self, sql: &'static str, binds: &[Val]) -> Result<Vec<String>> {
+        match self {
+            ReadDb::Sqlite(pool) => {
+                let mut q = sqlx::query(sql);
+                for b in binds {
+                    q = match b {
+                        Val::Text(t) => q.bind(t.clone()),
+                        Val::Int(i) => q.bind(*i),
+                    };
+                }
+                let rows = q.fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
+                    .collect()
+            }
+            ReadDb::Postgres(pool) => {
+                let mut q = sqlx::query(sql);
+                for b in binds {
+                    q = match b {
+                        Val::Text(t) => q.bind(t.clone()),
+                        Val::Int(i) => q.bind(*i),
+                    };
+                }
+                let rows = q.fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
+                    .collect()
+            }
+        }
+    }
+
+    /// Every row of a table as (k, doc), in key order: what the rebuild tests compare.
+    pub async fn dump(&self, table: &str) -> Result<Vec<(String, String)>> {
+        let sql = format!("select k, doc from {table} order by k");
+        Ok(match self {
+            ReadDb::Sqlite(pool) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await?
+            }
+            ReadDb::Postgres(pool) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// Every row of a table with all columns rendered as text, in key order.
+    pub async fn dump_all_columns(&self, t: &TableDef) -> Result<Vec<Vec<Option<String>>>> {
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|(c, ty)| match ty {
+                ColType::Text => (*c).to_string(),
+                ColType::Int => format!("cast({c} as text)"),
+            })
+            .collect();
+        let sql = format!("select {} from {} order by k", cols.join(", "), t.name);
+        let n = t.columns.len();
+        Ok(match self {
+            ReadDb::Sqlite(pool) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| (0..n).map(|i| r.try_get::<Option<String>, _>(i)).collect())
+                    .collect::<std::result::Result<_, _>>()?
+            }
+            ReadDb::Postgres(pool) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| (0..n).map(|i| r.try_get::<Option<String>, _>(i)).collect())
+                    .collect::<std::result::Result<_, _>>()?
+            }
+        })
+    }
+}
+
+fn table_def<'a>(tables: &HashMap<&'static str, &'a TableDef>, name: &str) -> Result<&'a TableDef> {
+    tables
+        .get(name)
+        .copied()
+        .ok_or_else(|| ProjectionError::Corrupt {
+            table: name.to_string(),
+            reason: "a change for a table no projection declares".into(),
+        })
+}
+
+#[derive(Default)]
+struct TableRows<'a> {
+    upserts: Vec<&'a Vec<Val>>,
+    deletes: Vec<&'a str>,
+}
+
+fn group(changes: &Changes) -> Vec<(&'static str, TableRows<'_>)> {
+    let mut out: Vec<(&'static str, TableRows<'_>)> = Vec::new();
+    for ((table, key), row) in &changes.rows {
+        if out.last().is_none_or(|(t, _)| t != table) {
+            out.push((table, TableRows::default()));
+        }
+        if let Some((_, rows)) = out.last_mut() {
+            match row {
+                Some(r) => rows.upserts.push(r),
+                None => rows.deletes.push(key),
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,291 @@
+//! The read side: projections fold `$all` into read-model tables (prefixed `rm_`) that live in the
+//! same database as the events, and the queries that the HTTP layer serves from them.
+//!
+//! # How it works
+//!
+//! - A projection ([`Projection`]) has a stable name and a version, a disposable schema (one `.sql`
+//!   per backend under `projections/`), and a pure fold: [`Projection::apply`] turns one decoded
+//!   event into changes of its in-memory state, and [`Projection::flush`] turns the state it
+//!   touched into row upserts ([`Changes`], keyed by primary key `k`). The state is the set of rows
+//!   themselves: every table has a `doc` column with the entity as JSON, and
+//!   [`Projection::restore`] rebuilds the state from the tables at start, so a restarted projector
+//!   continues from its checkpoint without replaying. Handlers are idempotent: applying an event
+//!   at or below a projection's checkpoint is skipped, and a row is the function of its state.
+//! - The [`Projector`](projector::Projector) reads `$all` once per page, decodes each event once
+//!   ([`Envelope`]), feeds every projection whose checkpoint is behind it, and writes all row
+//!   changes and every checkpoint (`projection_checkpoints(name, version, position, updated_at)`)
+//!   in one transaction. The checkpoint update is a compare-and-set on the previous position: when
+//!   another process moved it, the transaction is rolled back and the state reloaded.
+//! - A version bump (or `kinerja rebuild NAME`) drops the projection's tables, recreates them and
+//!   replays from position 0.
+//! - Rows are upserted in multi-row statements, deduplicated by key within a batch, so a page of
+//!   thousands of events costs one statement per few hundred changed rows.
+//!
+//! # Layout
+//!
+//! - [`db`]: [`db::ReadDb`], the pool of the read side (SQLite or PostgreSQL), checkpoints,
+//!   schemas, the generic upsert.
+//! - [`projector`]: catch-up and live running, rebuild with progress, lag, the committed-position
+//!   watch and the change feed.
+//! - [`docs`]: the entity documents shared by the folds (officer, SKP, award, programme, unit) and
+//!   the fold functions that update them.
+//! - [`performance`]: the `performance` projection: units, officers, SKPs, awards, training; the
+//!   scorecard is a query over it, and so will the team/unit dashboard and the training views be.
+//! - [`scorecard`]: the scorecard query (the dashboard and training queries are not written yet).
+//! - [`audit`]: the `audit` projection: every event about an officer; filters, CSV and JSON Lines.
+//! - [`accountability`]: the `accountability` projection: the inspectorate's findings.
+//! - [`asof`]: time travel: a scorecard as of a time or position, folded from the streams.
+//! - [`export`]: CSV writing.
+//! - [`cli`]: `kinerja rebuild [NAME]`.
+
+pub mod accountability;
+pub mod asof;
+pub mod audit;
+pub mod cli;
+pub mod db;
+pub mod docs;
+pub mod export;
+pub mod performance;
+pub mod projector;
+pub mod scorecard;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    AwardEvent, DomainEvent, OfficerEvent, PlanEvent, SurveyEvent, TrainingEvent, UnitEvent,
+};
+use crate::store::RecordedEvent;
+
+pub use db::{Backend, ReadDb};
+pub use projector::{Lag, LiveChange, Projector, Topic};
+
+/// Errors of the read side.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("read-model database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("unknown projection {0:?}")]
+    UnknownProjection(String),
+    #[error("corrupt read-model row in {table}: {reason}")]
+    Corrupt { table: String, reason: String },
+    /// The read model did not reach the asked position in time.
+    #[error("read model at position {current}, asked for {wanted}")]
+    NotYet { current: u64, wanted: u64 },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Result of the read side.
+pub type Result<T, E = ProjectionError> = std::result::Result<T, E>;
+
+/// A column type of a read-model table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Text,
+    Int,
+}
+
+/// A read-model table: the first column is the primary key `k` (text), the last is `doc` (JSON
+/// text); between them, the columns the queries filter on.
+#[derive(Debug)]
+pub struct TableDef {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, ColType)],
+    /// Whether [`Projection::restore`] needs its rows at start.
+    pub restore: bool,
+}
+
+/// A column value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Self {
+        Val::Text(Some(s.to_string()))
+    }
+}
+impl From<String> for Val {
+    fn from(s: String) -> Self {
+        Val::Text(Some(s))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(s: Option<String>) -> Self {
+        Val::Text(s)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(Some(v))
+    }
+}
+impl From<i32> for Val {
+    fn from(v: i32) -> Self {
+        Val::Int(Some(i64::from(v)))
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Val::Int(v)
+    }
+}
+
+/// Row changes of one batch, by table and key; the last change of a key wins. `None` deletes.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Changes {
+    pub rows: BTreeMap<(&'static str, String), Option<Vec<Val>>>,
+}
+
+impl Changes {
+    /// Upsert a row (values in the table's column order, key first, doc last).
+    pub fn upsert(&mut self, table: &'static str, row: Vec<Val>) {
+        let key = match row.first() {
+            Some(Val::Text(Some(k))) => k.clone(),
+            other => format!("{other:?}"),
+        };
+        self.rows.insert((table, key), Some(row));
+    }
+
+    /// Delete a row.
+    pub fn delete(&mut self, table: &'static str, key: String) {
+        self.rows.insert((table, key), None);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// A decoded domain event, picked by the stream category.
+#[derive(Debug, Clone)]
+pub enum Decoded {
+    Unit(UnitEvent),
+    Officer(OfficerEvent),
+    Plan(PlanEvent),
+    Award(AwardEvent),
+    Training(TrainingEvent),
+    Survey(SurveyEvent),
+    /// Another category, or an event this build cannot decode (kept in the audit trail).
+    Other,
+}
+
+impl Decoded {
+    /// Decode a recorded event.
+    pub fn of(e: &RecordedEvent) -> Self {
+        let Ok(data) = serde_json::from_str::<serde_json::Value>(&e.data) else {
+            return Decoded::Other;
+        };
+        let (t, v) = (e.event_type.as_str(), e.schema_version);
+        let d = match e.category() {
+            "unit" => UnitEvent::from_data(t, v, &data).map(Decoded::Unit),
+            "officer" => OfficerEvent::from_data(t, v, &data).map(Decoded::Officer),
+            "skp" => PlanEvent::from_data(t, v, &data).map(Decoded::Plan),
+            "award" => AwardEvent::from_data(t, v, &data).map(Decoded::Award),
+            "training" => TrainingEvent::from_data(t, v, &data).map(Decoded::Training),
+            "survey" => SurveyEvent::from_data(t, v, &data).map(Decoded::Survey),
+            _ => return Decoded::Other,
+        };
+        d.unwrap_or(Decoded::Other)
+    }
+}
+
+/// The metadata fields the read side uses (all optional; the application layer writes them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub actor: Option<String>,
+    pub role: Option<String>,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub client_time: Option<DateTime<Utc>>,
+}
+
+impl Meta {
+    /// Parse the metadata text of an event (unknown fields ignored, wrong types dropped).
+    pub fn of(e: &RecordedEvent) -> Self {
+        let v: serde_json::Value = serde_json::from_str(&e.metadata).unwrap_or_default();
+        let text = |k: &str| match v.get(k) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Null) | None => None,
+            Some(other) => Some(other.to_string()),
+        };
+        Meta {
+            actor: text("actor"),
+            role: text("role"),
+            reason: text("reason"),
+            request_id: text("request_id"),
+            client_time: text("client_time").and_then(|s| s.parse().ok()),
+        }
+    }
+}
+
+/// One event as the folds see it: the envelope, the decoded event and the metadata.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub event: RecordedEvent,
+    pub decoded: Decoded,
+    pub meta: Meta,
+}
+
+impl Envelope {
+    pub fn new(event: RecordedEvent) -> Self {
+        let decoded = Decoded::of(&event);
+        let meta = Meta::of(&event);
+        Self {
+            event,
+            decoded,
+            meta,
+        }
+    }
+}
+
+/// A named, versioned, pure fold from events to read-model rows.
+pub trait Projection: Send + Sync {
+    /// Stable name (the checkpoint key).
+    fn name(&self) -> &'static str;
+    /// Bumping it drops and rebuilds the read model.
+    fn version(&self) -> u32;
+    /// The `create table` statements for a backend (from `projections/{backend}/{name}.sql`).
+    fn schema(&self, backend: Backend) -> &'static str;
+    /// The tables, for drop, upsert and restore.
+    fn tables(&self) -> &'static [TableDef];
+    /// Forget all state (before a rebuild or a restore).
+    fn reset(&mut self);
+    /// Take one stored row's doc back into the state (tables with `restore`).
+    fn restore(&mut self, table: &str, doc: &str) -> Result<()>;
+    /// Fold one event into the state. Pure: no I/O.
+    fn apply(&mut self, env: &Envelope);
+    /// Write the rows of the state touched since the last flush, and the topics they change.
+    fn flush(&mut self, changes: &mut Changes, topics: &mut Vec<Topic>);
+}
+
+/// Every projection of this build, in a fixed order.
+pub fn all() -> Vec<Box<dyn Projection>> {
+    vec![
+        Box::new(performance::Performance::default()),
+        Box::new(audit::Audit::default()),
+        Box::new(accountability::Accountability::default()),
+    ]
+}
+
+/// The names of every projection.
+pub fn names() -> Vec<&'static str> {
+    all().iter().map(|p| p.name()).collect()
+}
+
+/// Convert a position to a database integer.
+pub(crate) fn pos_i64(p: u64) -> i64 {
+    i64::try_from(p).unwrap_or(i64::MAX)
+}
+
+/// Convert a database integer to a position.
+pub(crate) fn pos_u64(p: i64) -> u64 {
+    u64::try_from(p).unwrap_or(0)
+}
