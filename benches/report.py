@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Write BENCHMARKS.md from criterion's results under target/criterion.
+
+Usage: python3 benches/report.py [--run]   (--run first runs `cargo bench --bench store`)
+
+Each figure is the median of criterion's samples; each target is compared with its baseline
+measured in the same run, as a ratio. The machine is noisy (2 cores): read medians and ratios.
+"""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CRIT = os.path.join(ROOT, "target", "criterion")
+
+
+def median(bench_dir):
+    """(median ns per iteration, elements per iteration or None) of one benchmark."""
+    base = os.path.join(CRIT, bench_dir, "new")
+    try:
+        est = json.load(open(os.path.join(base, "estimates.json")))
+        meta = json.load(open(os.path.join(base, "benchmark.json")))
+    except FileNotFoundError:
+        return None, None
+    elements = (meta.get("throughput") or {}).get("Elements")
+    return est["median"]["point_estimate"], elements
+
+
+def rate(bench_dir):
+    ns, elements = median(bench_dir)
+    if ns is None or not elements:
+        return None
+    return elements / (ns / 1e9)
+
+
+def fmt_rate(r):
+    return "—" if r is None else f"{r:,.0f} events/s"
+
+
+def fmt_time(bench_dir):
+    ns, _ = median(bench_dir)
+    if ns is None:
+        return "—"
+    if ns < 1e6:
+        return f"{ns / 1e3:,.1f} µs"
+    return f"{ns / 1e6:,.1f} ms"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "—"
+    return f"{a / b:.2f}×"
+
+
+def verdict(ok):
+    return "—" if ok is None else ("met" if ok else "**not met**")
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(open("/proc/meminfo").readline().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}"
+
+
+def main():
+    if "--run" in sys.argv:
+        subprocess.run(["cargo", "bench", "--bench", "store"], cwd=ROOT, check=True)
+    rows = []
+    for backend, target in (("sqlite", 30_000), ("postgres", 15_000)):
+        gc = rate(f"append_64_callers/{backend}_group_commit")
+        one = rate(f"append_64_callers/{backend}_one_tx_per_append")
+        nom = rate(f"append_64_callers/{backend}_group_commit_no_merkle")
+        rows.append((f"append, 64 callers × 1 event, {backend}: group commit", fmt_rate(gc),
+                     f"≥ {target:,} events/s", verdict(None if gc is None else gc >= target)))
+        rows.append((f"… vs one transaction per append ({fmt_rate(one)})", ratio(gc, one), "≥ 3×",
+                     verdict(None if gc is None or one is None else gc / one >= 3)))
+        rows.append((f"… Merkle tree cost: vs the store without it ({fmt_rate(nom)})", ratio(gc, nom),
+                     "≥ 0.90× (≤ 10% cost)",
+                     verdict(None if gc is None or nom is None else gc / nom >= 0.9)))
+    for backend in ("sqlite", "postgres"):
+        ra = rate(f"replay_1m/{backend}_read_all")
+        ps = rate(f"replay_1m/{backend}_plain_select")
+        rows.append((f"replay 1,000,000 events via read_all, {backend}", fmt_rate(ra), "", ""))
+        rows.append((f"… vs plain SELECT scan, same driver ({fmt_rate(ps)})", ratio(ra, ps), "≥ 0.6×",
+                     verdict(None if ra is None or ps is None else ra / ps >= 0.6)))
+        v = rate(f"verify_1m/{backend}")
+        rows.append((f"verify (chain walk) 1,000,000 events, {backend}", fmt_rate(v), "≥ 500,000 events/s",
+                     verdict(None if v is None else v >= 500_000)))
+    for name, label in (("sqlite_1m_inclusion", "inclusion proof, stored tree, 1M leaves (SQLite)"),
+                        ("sqlite_1m_consistency", "consistency proof, stored tree, 1M leaves (SQLite)"),
+                        ("memory_10m_inclusion", "inclusion proof, in-memory tree, 10M leaves"),
+                        ("memory_10m_consistency", "consistency proof, in-memory tree, 10M leaves")):
+        ns, _ = median(f"proofs/{name}")
+        rows.append((label, fmt_time(f"proofs/{name}"), "≤ 1 ms",
+                     verdict(None if ns is None else ns <= 1e6)))
+
+    out = [
+        "# Benchmarks",
+        "",
+        f"Machine: {machine()}.  ",
+        f"Date: {datetime.date.today().isoformat()}.  ",
+        "Command: `python3 benches/report.py --run` (runs `cargo bench --bench store`, then writes this file"
+        " from `target/criterion`).",
+        "",
+        "Figures are criterion medians; each target is checked against its baseline measured in the same"
+        " run. The machine has 2 cores and is shared, so absolute figures move between runs; the ratios"
+        " are the steadier signal. SQLite runs with `synchronous=FULL` (every acknowledged append is on"
+        " disk).",
+        "",
+        "| measurement | median | target | |",
+        "|---|---|---|---|",
+    ]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    extra = os.path.join(ROOT, "benches", "NOTES.md")
+    if os.path.exists(extra):
+        out += ["", open(extra).read().strip()]
+    open(os.path.join(ROOT, "BENCHMARKS.md"), "w").write("\n".join(out) + "\n")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
