@@ -5,8 +5,10 @@ use uuid::Uuid;
 
 use super::{Position, RecordedEvent, StoreError};
 
-/// One row of the `events` table.
-#[derive(Debug, sqlx::FromRow)]
+/// One row of the `events` table, selected in the column order of the `.sql` files (position,
+/// event_id, stream_id, revision, event_type, schema_version, data, metadata, recorded_at, hash)
+/// and decoded by index, which is measurably cheaper than by name on a million-row replay.
+#[derive(Debug)]
 pub struct EventRow {
     pub position: i64,
     pub event_id: Uuid,
@@ -19,6 +21,30 @@ pub struct EventRow {
     /// Microseconds since the Unix epoch.
     pub recorded_at: i64,
     pub hash: Vec<u8>,
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for EventRow
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Uuid: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(EventRow {
+            position: row.try_get(0)?,
+            event_id: row.try_get(1)?,
+            stream_id: row.try_get(2)?,
+            revision: row.try_get(3)?,
+            event_type: row.try_get(4)?,
+            schema_version: row.try_get(5)?,
+            data: row.try_get(6)?,
+            metadata: row.try_get(7)?,
+            recorded_at: row.try_get(8)?,
+            hash: row.try_get(9)?,
+        })
+    }
 }
 
 impl TryFrom<EventRow> for RecordedEvent {
