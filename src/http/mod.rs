@@ -10,8 +10,12 @@
 //! - one module per resource, each with `pub fn router() -> Router<AppState>`.
 
 pub mod auth;
+pub mod awards;
 pub mod error;
 pub mod ledger;
+pub mod openapi;
+pub mod survey;
+pub mod trainings;
 pub mod units;
 
 use std::net::SocketAddr;
@@ -53,11 +57,16 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/streams/{stream_id}", get(get_stream))
         .merge(units::router())
-        .merge(ledger::router());
+        .merge(ledger::router())
+        .merge(awards::router())
+        .merge(trainings::router())
+        .merge(survey::router())
+        .merge(openapi::router());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)
+        .merge(openapi::docs_router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::x_request_id())
