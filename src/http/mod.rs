@@ -12,6 +12,8 @@
 pub mod auth;
 pub mod error;
 pub mod ledger;
+pub mod officers;
+pub mod plans;
 pub mod units;
 
 use std::net::SocketAddr;
@@ -53,6 +55,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/streams/{stream_id}", get(get_stream))
         .merge(units::router())
+        .merge(officers::router())
+        .merge(plans::router())
         .merge(ledger::router());
     Router::new()
         .route("/healthz", get(healthz))
