@@ -22,7 +22,10 @@ pub fn checked_text(field: &str, text: &str, multiline: bool) -> Result<(), AppE
         let allowed_ws = multiline && matches!(c, '\n' | '\r' | '\t');
         (c.is_control() && !allowed_ws)
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
+            || matches!(
+                c,
+                '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}'
+            )
             || matches!(c, '\u{FDD0}'..='\u{FDEF}')
             || (u32::from(c) & 0xFFFE) == 0xFFFE
     });
@@ -66,6 +69,19 @@ impl App {
         input: &NewOfficer,
         at: DateTime<Utc>,
     ) -> Result<Registration, AppError> {
+        let r = self.validate_registration(input).await?;
+        let (state, ..) = self
+            .load::<OfficerEvent>(&stream(officer::stream_id(&r.nip))?)
+            .await?;
+        officer::decide(&state, &r.command, &self.config, at)?;
+        Ok(r)
+    }
+
+    /// The checks of a registration that do not depend on the officer stream: text, NIP, unit.
+    pub async fn validate_registration(
+        &self,
+        input: &NewOfficer,
+    ) -> Result<Registration, AppError> {
         checked_text("name", &input.name, false)?;
         checked_text("golongan", &input.golongan, false)?;
         checked_text("post.position", &input.position, false)?;
@@ -84,10 +100,6 @@ impl App {
                 kind: input.kind,
             },
         };
-        let (state, ..) = self
-            .load::<OfficerEvent>(&stream(officer::stream_id(&nip))?)
-            .await?;
-        officer::decide(&state, &command, &self.config, at)?;
         Ok(Registration { nip, command })
     }
 
@@ -98,7 +110,8 @@ impl App {
         meta: &Meta,
         at: DateTime<Utc>,
     ) -> Result<Committed, AppError> {
-        let r = self.check_registration(input, at).await?;
+        // The decision itself runs in `execute`, after the Idempotency-Key replay check.
+        let r = self.validate_registration(input).await?;
         self.officer_command(&r.nip, &r.command, meta, at).await
     }
 
@@ -221,7 +234,10 @@ impl App {
             return Ok(None);
         }
         let (officer_now, _) = self.officer(nip).await?;
-        let actor = meta.actor.clone().ok_or_else(|| AppError::Forbidden("no actor".into()))?;
+        let actor = meta
+            .actor
+            .clone()
+            .ok_or_else(|| AppError::Forbidden("no actor".into()))?;
         let config = self.config.clone();
         let command = PlanCommand::ClosePlan { reason, effective };
         // The closing is a consequence of the officer command: same key, same request, but it

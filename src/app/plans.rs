@@ -49,11 +49,7 @@ pub struct LoadedPlan {
 
 impl App {
     /// Load an SKP that must exist.
-    pub async fn load_plan(
-        &self,
-        r: &PlanRef,
-        at: DateTime<Utc>,
-    ) -> Result<LoadedPlan, AppError> {
+    pub async fn load_plan(&self, r: &PlanRef, at: DateTime<Utc>) -> Result<LoadedPlan, AppError> {
         let (officer, _) = self.officer(&r.nip).await?;
         let stream = r.stream(&officer, at)?;
         let (plan, revision, events) = self.load::<PlanEvent>(&stream).await?;

@@ -21,9 +21,7 @@ use crate::app::{AppError, Committed};
 use crate::domain::officer::{OfficerCommand, OfficerStatus, Post};
 use crate::domain::unit;
 use crate::domain::values::{EmploymentType, PositionKind};
-use crate::domain::{
-    ActorId, Nip, OfficerState, Period, Role, UnitCode, UnitEvent, Year,
-};
+use crate::domain::{ActorId, Nip, OfficerState, Period, Role, UnitCode, UnitEvent, Year};
 
 /// The routes of this resource.
 pub fn router() -> Router<AppState> {
@@ -116,9 +114,10 @@ pub async fn readable_officer(
         Err(AppError::NotFound(what)) if staff || caller.nip() == Some(nip) => {
             Err(ApiError::not_found(&what))
         }
-        Err(AppError::NotFound(_)) => Err(caller.require_reader(false).err().unwrap_or_else(
-            || ApiError::forbidden("Anda tidak berhak melihat data ini."),
-        )),
+        Err(AppError::NotFound(_)) => Err(caller
+            .require_reader(false)
+            .err()
+            .unwrap_or_else(|| ApiError::forbidden("Anda tidak berhak melihat data ini."))),
         Err(e) => Err(e.into()),
     }
 }
@@ -272,7 +271,14 @@ async fn change_status(
     let meta = ctx.meta(Role::Admin, Some(body.reason.clone()));
     let (committed, closed) = state
         .app
-        .change_officer_status(&nip, body.status, body.effective, body.reason, &meta, ctx.at)
+        .change_officer_status(
+            &nip,
+            body.status,
+            body.effective,
+            body.reason,
+            &meta,
+            ctx.at,
+        )
         .await?;
     Ok(with_closed(committed, closed))
 }

@@ -262,7 +262,15 @@ async fn plan_result(
         indicators,
     };
     let role = role_for(&ctx.caller, &r, Role::Penilai);
-    run(&state, &ctx, &r, role, None, PlanCommand::PlanResult { result }).await
+    run(
+        &state,
+        &ctx,
+        &r,
+        role,
+        None,
+        PlanCommand::PlanResult { result },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -301,7 +309,15 @@ async fn submit_plan(
     AppJson(Empty {}): AppJson<Empty>,
 ) -> Result<Response, ApiError> {
     let r = plan_ref(&n, &y, q.as_deref())?;
-    run(&state, &ctx, &r, Role::Pegawai, None, PlanCommand::SubmitPlan).await
+    run(
+        &state,
+        &ctx,
+        &r,
+        Role::Pegawai,
+        None,
+        PlanCommand::SubmitPlan,
+    )
+    .await
 }
 
 async fn approve_plan(
@@ -312,7 +328,15 @@ async fn approve_plan(
     AppJson(Empty {}): AppJson<Empty>,
 ) -> Result<Response, ApiError> {
     let r = plan_ref(&n, &y, q.as_deref())?;
-    run(&state, &ctx, &r, Role::Penilai, None, PlanCommand::ApprovePlan).await
+    run(
+        &state,
+        &ctx,
+        &r,
+        Role::Penilai,
+        None,
+        PlanCommand::ApprovePlan,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -684,7 +708,12 @@ async fn get_plan(
                 .map_err(ApiError::from)?,
         );
     }
-    let body = plan_view(&loaded.plan, &events, loaded.stream.as_str(), loaded.revision);
+    let body = plan_view(
+        &loaded.plan,
+        &events,
+        loaded.stream.as_str(),
+        loaded.revision,
+    );
     Ok(with_etag(Json(body).into_response(), loaded.revision))
 }
 
