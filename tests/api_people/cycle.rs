@@ -3,7 +3,7 @@
 use chrono::Datelike;
 use serde_json::json;
 
-use crate::fixture::{BIG, BOSS, Env, ME, UNIT};
+use crate::fixture::{BOSS, Env, ME, UNIT};
 
 pub async fn a_whole_officer_cycle_from_registration_to_predikat(env: Env) {
     let w = env.world().await;
@@ -155,8 +155,16 @@ pub async fn a_whole_officer_cycle_from_registration_to_predikat(env: Env) {
         unit.body["finalised"],
         json!([{"year": y, "period": "TW1"}])
     );
-    // Another officer's plan in the unit that is approved but not evaluated blocks TW2.
-    let _ = BIG;
+    // An approved SKP of the unit without a TW2 evaluation blocks the TW2 finalisation; the
+    // unit's head is not BIG (PEMKO's), so BIG may not finalise DISKOMINFO at all.
+    let tw2 = env
+        .post(&path, &w.admin, json!({"year": y, "period": "TW2"}))
+        .await;
+    tw2.problem(422, "EVALUATIONS_INCOMPLETE");
+    assert_eq!(tw2.body["missing"], json!([{"nip": ME, "seq": 1}]));
+    env.post(&path, &w.big, json!({"year": y, "period": "TW2"}))
+        .await
+        .problem(403, "FORBIDDEN");
 }
 
 pub async fn a_transfer_closes_the_current_plan(env: Env) {
