@@ -9,6 +9,8 @@
 //! - [`access`]: token issue/revoke and the [`access::TokenRegistry`].
 
 pub mod access;
+pub mod officers;
+pub mod plans;
 
 use std::sync::Arc;
 

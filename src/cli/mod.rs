@@ -8,6 +8,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::StoreSettings;
 use crate::store::{self, writer::WriterOptions};
 
+pub mod import;
 pub mod ledger;
 pub mod serve;
 pub mod token;
@@ -46,6 +47,9 @@ pub enum Command {
     /// Proofs for auditors.
     #[command(subcommand)]
     Proof(ledger::ProofCommand),
+    /// Bulk imports (officers from CSV), through the same checks as the API.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 /// Parse the arguments and run the chosen command.
@@ -101,5 +105,6 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => ledger::verify(args).await,
         Command::Keys(command) => ledger::keys(command).await,
         Command::Proof(command) => ledger::proof(command).await,
+        Command::Import(command) => import::run(command).await,
     }
 }

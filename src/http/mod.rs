@@ -13,7 +13,9 @@ pub mod auth;
 pub mod awards;
 pub mod error;
 pub mod ledger;
+pub mod officers;
 pub mod openapi;
+pub mod plans;
 pub mod survey;
 pub mod trainings;
 pub mod units;
@@ -57,6 +59,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/streams/{stream_id}", get(get_stream))
         .merge(units::router())
+        .merge(officers::router())
+        .merge(plans::router())
         .merge(ledger::router())
         .merge(awards::router())
         .merge(trainings::router())
