@@ -1,6 +1,7 @@
 //! `kinerja serve`: open the store, load (or create) the head-signing key, bind, print the URL,
 //! serve until ctrl-c or SIGTERM, then finish in-flight requests and drain the writer.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use crate::config::ServeSettings;
