@@ -60,11 +60,18 @@ pub async fn serve(settings: ServeSettings) -> anyhow::Result<ExitCode> {
     };
     let app = Application::build(options).await?;
     let url = format!("http://{}:{}", settings.listen.ip(), app.port());
-    println!(
+    // A closed stdout (a supervisor that stopped reading) must not stop the service.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
         "kinerja berjalan di {url} (basis data: {})",
         settings.store.database_url
     );
-    println!("  API: {url}/api/v1 · kesehatan: {url}/healthz · berhenti: Ctrl+C");
+    let _ = writeln!(
+        out,
+        "  API: {url}/api/v1 · dokumentasi: {url}/docs · kesehatan: {url}/healthz · berhenti: Ctrl+C"
+    );
+    let _ = out.flush();
     app.run_until(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
