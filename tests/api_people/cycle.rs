@@ -1,4 +1,5 @@
-//! The officer half of the performance cycle, as a new user walks it.
+//! The whole performance cycle, as a new user walks it: registration, SKP, reports, evaluation
+//! and predikat, an award on that basis, the public survey with a code, an auditor reading it all.
 
 use chrono::Datelike;
 use serde_json::json;
@@ -163,6 +164,73 @@ pub async fn a_whole_officer_cycle_from_registration_to_predikat(env: Env) {
     tw2.problem(422, "EVALUATIONS_INCOMPLETE");
     assert_eq!(tw2.body["missing"], json!([{"nip": ME, "seq": 1}]));
     env.post(&path, &w.big, json!({"year": y, "period": "TW2"}))
+        .await
+        .problem(403, "FORBIDDEN");
+
+    // Admin grants an award on the TW1 evaluation. The realisation (1) is below the target (4),
+    // so "exceeded the target" is refused without an override, and recorded with one.
+    let award = json!({"nip": ME, "kind": "PRIORITAS_BANGKOM", "ground": "MELAMPAUI_TARGET",
+                       "basis": [{"year": y, "period": "TW1"}]});
+    let head = env.head().await;
+    let refused = env.post("/awards", &w.admin, award.clone()).await;
+    refused.problem(422, "AWARD_BASIS_INSUFFICIENT");
+    assert_eq!(env.head().await, head, "a refused award appends nothing");
+    let mut with_override = award.clone();
+    with_override["override_reason"] = json!("Inovasi layanan diakui Wali Kota");
+    let granted = env.post("/awards", &w.admin, with_override).await;
+    granted.expect(201);
+    let award_id = granted.body["award_id"].as_str().unwrap().to_string();
+    let shown = env.get(&format!("/awards/{award_id}"), &w.me).await;
+    shown.expect(200);
+    assert_eq!(shown.body["overridden"], true);
+
+    // The public answers the survey with a one-time code handed out with the service.
+    let codes = env
+        .post(
+            &format!("/units/{UNIT}/survey-codes"),
+            &w.admin,
+            json!({"year": y, "period": "TW1", "service": "Layanan aplikasi", "count": 2}),
+        )
+        .await;
+    codes.expect(201);
+    let code = codes.body["codes"][0].as_str().unwrap().to_string();
+    let answer = json!({"code": code, "answers": [4, 4, 3, 4, 4, 3, 4, 4, 4]});
+    let answered = env.public_post("/public/survey", answer.clone()).await;
+    assert!(answered.status.is_success(), "{}", answered.body);
+    env.public_post("/public/survey", answer)
+        .await
+        .problem(422, "SURVEY_CODE_USED");
+
+    // An auditor reads every stream with its envelope, and writes nothing.
+    let auditor = env
+        .token(kinerja::domain::access::Subject::Staff {
+            role: kinerja::domain::access::StaffRole::Auditor,
+            name: "Inspektorat".into(),
+        })
+        .await;
+    let skp = env.get(&format!("/streams/skp-{ME}_{y}_1"), &auditor).await;
+    skp.expect(200);
+    let events = skp.body["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event_type"] == "EvaluationRecorded")
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e["hash"].as_str().unwrap().len() == 64)
+    );
+    assert_eq!(events[0]["metadata"]["actor"], ME);
+    let award_stream = env
+        .get(&format!("/streams/award-{award_id}"), &auditor)
+        .await;
+    award_stream.expect(200);
+    assert_eq!(award_stream.body["events"][0]["event_type"], "AwardGranted");
+    env.post(&format!("{base}/approve"), &auditor, json!({}))
+        .await
+        .problem(403, "READ_ONLY");
+    env.get(&format!("/streams/skp-{ME}_{y}_1"), &w.me)
         .await
         .problem(403, "FORBIDDEN");
 }
