@@ -18,6 +18,8 @@
 //! reads from the beginning. Revisions within a stream start at 0.
 
 pub mod chain;
+#[cfg(feature = "kurrentdb")]
+pub mod kurrentdb;
 pub mod memory;
 pub mod plan;
 pub mod postgres;
@@ -420,6 +422,30 @@ pub async fn open(
         Ok(Arc::new(postgres::PostgresStore::open(url, options).await?))
     } else if url.starts_with("memory:") {
         Ok(Arc::new(memory::MemoryStore::new()))
+    } else if [
+        "kurrentdb:",
+        "kurrentdb+discover:",
+        "esdb:",
+        "esdb+discover:",
+    ]
+    .iter()
+    .any(|s| url.starts_with(s))
+    {
+        #[cfg(feature = "kurrentdb")]
+        {
+            Ok(Arc::new(
+                self::kurrentdb::KurrentDbStore::open(url, options).await?,
+            ))
+        }
+        #[cfg(not(feature = "kurrentdb"))]
+        {
+            Err(StoreError::Backend(
+                "this kinerja was built without the `kurrentdb` feature; rebuild with \
+                 `cargo build --release --features kurrentdb` to use a KurrentDB (EventStoreDB) \
+                 cluster"
+                    .to_string(),
+            ))
+        }
     } else {
         Err(StoreError::Backend(format!(
             "unknown database URL scheme in {url:?}: use sqlite:, postgres: or memory:"
