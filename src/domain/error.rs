@@ -64,6 +64,14 @@ pub enum DomainError {
         /// Maximum length.
         max: usize,
     },
+    /// A text holds control, bidirectional-override or invisible characters.
+    #[error(
+        "Kolom \"{field}\" mengandung karakter kendali atau karakter tak terlihat. Ketik ulang teksnya tanpa menyalin dari sumber lain."
+    )]
+    InvalidText {
+        /// Field name.
+        field: &'static str,
+    },
     /// A date lies in the future beyond the clock-skew allowance.
     #[error("Tanggal {field} berada di masa depan. Periksa tanggal dan jam perangkat Anda.")]
     DateInFuture {
@@ -403,6 +411,7 @@ impl DomainError {
             E::MissingUnit => "MISSING_UNIT",
             E::InvalidEvidence { .. } => "INVALID_EVIDENCE",
             E::RequiredText { .. } => "REQUIRED_TEXT",
+            E::InvalidText { .. } => "INVALID_TEXT",
             E::DateInFuture { .. } => "DATE_IN_FUTURE",
             E::InvalidDateRange => "INVALID_DATE_RANGE",
             E::NotAssignedAppraiser => "NOT_ASSIGNED_APPRAISER",

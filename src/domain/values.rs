@@ -756,14 +756,47 @@ pub fn required_text(field: &'static str, raw: &str, max: usize) -> Result<Strin
     let t = raw.trim();
     if t.is_empty() || t.chars().count() > max {
         Err(DomainError::RequiredText { field, max })
+    } else if t.chars().any(unreadable) {
+        Err(DomainError::InvalidText { field })
     } else {
         Ok(t.to_owned())
     }
 }
 
+/// Characters no officer means to type: controls (line breaks and tabs aside), bidirectional
+/// overrides and isolates, zero-width characters and byte-order marks, noncharacters.
+fn unreadable(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}'
+        )
+        || matches!(c, '\u{FDD0}'..='\u{FDEF}')
+        || (u32::from(c) & 0xFFFE) == 0xFFFE
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_text_refuses_invisible_and_control_characters() {
+        assert_eq!(
+            required_text("nama", "Cut Nyak\u{202E}Dhien", 100),
+            Err(DomainError::InvalidText { field: "nama" })
+        );
+        assert!(required_text("nama", "a\u{0007}b", 100).is_err());
+        assert!(required_text("nama", "a\u{200B}b", 100).is_err());
+        assert_eq!(
+            required_text("catatan", " Baris satu\nbaris dua ", 100),
+            Ok("Baris satu\nbaris dua".to_string())
+        );
+        assert_eq!(
+            required_text("nama", "Teuku Umar", 100),
+            Ok("Teuku Umar".to_string())
+        );
+    }
 
     #[test]
     fn a_valid_nip_exposes_its_parts() {

@@ -411,7 +411,8 @@ pub trait EventStore: Send + Sync + 'static {
     async fn latest_tree_head(&self) -> Result<Option<SignedTreeHead>, StoreError>;
 }
 
-/// Open the store named by `url`: `sqlite:…`, `postgres:…`/`postgresql:…` or `memory:`.
+/// Open the store named by `url`: `sqlite:…`, `postgres:…`/`postgresql:…`, `memory:`, or (with the
+/// `kurrentdb` feature) `kurrentdb:…`/`esdb:…` with a ledger database beside the cluster.
 pub async fn open(
     url: &str,
     options: writer::WriterOptions,
