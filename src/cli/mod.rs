@@ -46,6 +46,8 @@ pub enum Command {
     /// Proofs for auditors.
     #[command(subcommand)]
     Proof(ledger::ProofCommand),
+    /// Drop and rebuild one read model (or all) from position 0, with a progress bar.
+    Rebuild(crate::projections::cli::RebuildArgs),
 }
 
 /// Parse the arguments and run the chosen command.
@@ -101,5 +103,6 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => ledger::verify(args).await,
         Command::Keys(command) => ledger::keys(command).await,
         Command::Proof(command) => ledger::proof(command).await,
+        Command::Rebuild(args) => crate::projections::cli::rebuild(args).await,
     }
 }

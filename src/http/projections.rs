@@ -1,0 +1,446 @@
+//! The read side over HTTP (`/api/v1`): scorecards (also as of a past time or position),
+//! audit trails, the inspectorate's findings, unit dashboards, survey (SKM) and training views, the
+//! public summary, the live feed (Server-Sent Events), and `/metrics` at the root.
+//!
+//! Every read-model query accepts `min_position`: the handler waits (at most the projector's
+//! `wait_limit`, 5 s by default) until the read models have folded that position — the position a
+//! command answered with — and otherwise answers 503 `NOT_YET` with the current position. Every
+//! answer from a read model carries that position in the `Kinerja-Position` header.
+//!
+//! Who may read what:
+//!
+//! | route | who |
+//! |---|---|
+//! | `GET /officers/{nip}/scorecard/{year}` | the officer, their appraiser or atasan (an assignment covering the year, from the read model's officer document), admin, auditor |
+//! | `GET /officers/{nip}/scorecard/{year}/as-of` | admin, auditor |
+//! | `GET /officers/{nip}/audit-trail` | the officer themself, admin, auditor |
+//! | `GET /accountability`, `GET /accountability/{kind}` | admin, auditor |
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::domain::Nip;
+use crate::domain::values::Period;
+use crate::projections::accountability::{self, KINDS};
+use crate::projections::asof::{AsOf, scorecard_as_of};
+use crate::projections::audit::{self, AuditFilter};
+use crate::projections::{ProjectionError, Projector, scorecard};
+use crate::store::Position;
+
+/// The routes under `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/officers/{nip}/scorecard/{year}", get(get_scorecard))
+        .route(
+            "/officers/{nip}/scorecard/{year}/as-of",
+            get(get_scorecard_as_of),
+        )
+        .route("/officers/{nip}/audit-trail", get(get_audit_trail))
+        .route("/accountability", get(list_accountability))
+        .route("/accountability/{kind}", get(get_accountability))
+}
+
+/// The routes at the root: `/metrics` (Prometheus text, no token).
+pub fn root_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
+}
+
+/// Header carrying the read models' committed position.
+pub const POSITION_HEADER: &str = "kinerja-position";
+
+impl From<ProjectionError> for ApiError {
+    fn from(e: ProjectionError) -> Self {
+        match e {
+            ProjectionError::NotYet { current, wanted } => {
+                let mut err = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "NOT_YET",
+                    "Data tampilan belum mencapai perubahan terakhir Anda. Coba lagi sebentar lagi.",
+                )
+                .with("position", json!(current))
+                .with("min_position", json!(wanted));
+                err.retry_after = Some(1);
+                err
+            }
+            ProjectionError::Store(s) => s.into(),
+            ProjectionError::UnknownProjection(n) => ApiError::not_found(&format!("Proyeksi {n}")),
+            ProjectionError::Invalid(detail) => ApiError::invalid_field("query", detail),
+            other => {
+                tracing::error!(error = %other, "read model failure");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "Terjadi kesalahan pada server saat membaca data tampilan. Coba lagi nanti atau hubungi admin BKPSDM.",
+                )
+            }
+        }
+    }
+}
+
+/// `Query<T>` whose rejections are problem+json (400 naming the parameter).
+pub struct Q<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Q<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| Q(v))
+            .map_err(|e: QueryRejection| ApiError::invalid_field("query", e.body_text()))
+    }
+}
+
+/// The running projector, or 503 where this service runs none.
+pub fn projector(state: &AppState) -> Result<&Projector, ApiError> {
+    state.projector.as_deref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "PROJECTIONS_UNAVAILABLE",
+            "Layanan ini tidak menjalankan data tampilan (proyeksi). Hubungi admin BKPSDM.",
+        )
+    })
+}
+
+/// Wait until the read models reached `min_position` (when given); the committed position.
+pub async fn ready_at(p: &Projector, min_position: Option<Position>) -> Result<Position, ApiError> {
+    match min_position {
+        None | Some(0) => Ok(p.position()),
+        Some(m) => Ok(p.wait_for(m, p.wait_limit).await?),
+    }
+}
+
+/// A JSON answer with the read position in its header.
+pub fn at_position(body: impl serde::Serialize, position: Position) -> Response {
+    with_position(Json(body).into_response(), position)
+}
+
+/// Set the position header.
+pub fn with_position(mut r: Response, position: Position) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&position.to_string()) {
+        r.headers_mut().insert(POSITION_HEADER, v);
+    }
+    r
+}
+
+/// A text answer of a content type, with the read position.
+pub fn text(content_type: &'static str, body: String, position: Position) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    with_position(r, position)
+}
+
+fn parse_nip(raw: &str) -> Result<Nip, ApiError> {
+    Nip::parse(raw).map_err(|e| ApiError::invalid_field("nip", e.to_string()))
+}
+
+fn parse_year(year: i32) -> Result<i32, ApiError> {
+    if (2000..=2100).contains(&year) {
+        Ok(year)
+    } else {
+        Err(ApiError::invalid_field("year", "tahun 2000 sampai 2100"))
+    }
+}
+
+/// A period parameter (`TW1`..`TW4`, `TAHUNAN`; default `TAHUNAN`).
+pub fn parse_period(raw: Option<&str>) -> Result<Period, ApiError> {
+    match raw {
+        None | Some("") => Ok(Period::Tahunan),
+        Some(p) => Period::parse(p).map_err(|_| {
+            ApiError::invalid_field("period", "salah satu dari TW1, TW2, TW3, TW4, TAHUNAN")
+        }),
+    }
+}
+
+/// Whether the caller may read `nip`'s records for `year`: admin, auditor, the officer, or their
+/// appraiser or atasan in an assignment covering the year (any year when `None`).
+pub async fn may_read_officer(
+    caller: &Caller,
+    p: &Projector,
+    nip: &str,
+    year: Option<i32>,
+) -> Result<(), ApiError> {
+    if caller.is_admin() || caller.is_auditor() {
+        return Ok(());
+    }
+    let Some(me) = caller.nip() else {
+        return caller.require_reader(false);
+    };
+    if me.as_str() == nip {
+        return Ok(());
+    }
+    let doc = scorecard::officer(p.db(), nip).await?;
+    caller.require_reader(doc.is_some_and(|d| d.is_appraised_by(me.as_str(), year)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScorecardQuery {
+    period: Option<String>,
+    min_position: Option<Position>,
+}
+
+/// The officer's scorecard for a year and period from the read model.
+async fn get_scorecard(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((nip, year)): Path<(String, i32)>,
+    Q(q): Q<ScorecardQuery>,
+) -> Result<Response, ApiError> {
+    let nip = parse_nip(&nip)?;
+    let year = parse_year(year)?;
+    let period = parse_period(q.period.as_deref())?;
+    let p = projector(&state)?;
+    let position = ready_at(p, q.min_position).await?;
+    may_read_officer(&caller, p, nip.as_str(), Some(year)).await?;
+    let card = scorecard::scorecard(p.db(), &state.app.config, nip.as_str(), year, period).await?;
+    match card {
+        Some(card) => Ok(at_position(card, position)),
+        None => Err(ApiError::not_found("Pegawai ini")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AsOfQuery {
+    period: Option<String>,
+    position: Option<Position>,
+    time: Option<DateTime<Utc>>,
+}
+
+/// The scorecard as it was at a position or server time, folded from the streams.
+async fn get_scorecard_as_of(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((nip, year)): Path<(String, i32)>,
+    Q(q): Q<AsOfQuery>,
+) -> Result<Response, ApiError> {
+    caller.require_reader(false)?;
+    let nip = parse_nip(&nip)?;
+    let year = parse_year(year)?;
+    let period = parse_period(q.period.as_deref())?;
+    let as_of = match (q.position, q.time) {
+        (Some(p), None) => AsOf::Position(p),
+        (None, Some(t)) => AsOf::Time(t),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "position",
+                "berikan tepat satu dari position atau time (RFC 3339)",
+            ));
+        }
+    };
+    let store = state.app.store.as_ref();
+    let card = scorecard_as_of(store, &state.app.config, nip.as_str(), year, period, as_of).await?;
+    let body = json!({ "as_of": match as_of {
+        AsOf::Position(p) => json!({ "position": p }),
+        AsOf::Time(t) => json!({ "time": t }),
+    }, "scorecard": card });
+    match card {
+        Some(_) => Ok(Json(body).into_response()),
+        None => Err(ApiError::not_found("Riwayat pegawai pada saat itu")),
+    }
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Json,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    /// Event types, comma-separated.
+    #[serde(rename = "type")]
+    types: Option<String>,
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    before_position: Option<Position>,
+    limit: Option<u32>,
+    #[serde(default)]
+    format: Format,
+    min_position: Option<Position>,
+}
+
+/// Every event about an officer, newest first, as JSON, CSV or JSON Lines.
+async fn get_audit_trail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+    Q(q): Q<AuditQuery>,
+) -> Result<Response, ApiError> {
+    let nip = parse_nip(&nip)?;
+    caller.require_reader(caller.nip() == Some(&nip))?;
+    let p = projector(&state)?;
+    let position = ready_at(p, q.min_position).await?;
+    let filter = AuditFilter {
+        types: q
+            .types
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        from: q.from,
+        until: q.until,
+        before_position: q.before_position,
+        limit: q.limit,
+    };
+    let entries = audit::audit_trail(p.db(), nip.as_str(), &filter).await?;
+    Ok(match q.format {
+        Format::Json => at_position(json!({ "nip": nip, "entries": entries }), position),
+        Format::Csv => text(
+            "text/csv; charset=utf-8",
+            audit::audit_csv(&entries),
+            position,
+        ),
+        Format::Jsonl => text("application/jsonl", audit::audit_jsonl(&entries), position),
+    })
+}
+
+/// What each kind of finding means (the table of [`accountability`]).
+pub fn kind_description(kind: &str) -> &'static str {
+    match kind {
+        "evaluation_without_report" => {
+            "Penilaian yang berlaku tanpa laporan realisasi pada periodenya"
+        }
+        "di_atas_below_target" => {
+            "Hasil kerja Di Atas Ekspektasi padahal ada realisasi di bawah target"
+        }
+        "award_override" => "Penghargaan yang diberikan dengan mengesampingkan temuan",
+        "award_basis_amended" => "Penghargaan yang dasar penilaiannya diubah setelah diberikan",
+        "evaluator_not_assigned" => {
+            "Penilaian oleh orang yang bukan pejabat penilai yang ditetapkan"
+        }
+        "report_late_or_backdated" => {
+            "Laporan terlambat, atau waktu perangkat jauh dari waktu server"
+        }
+        "plan_approved_late" => "SKP ditetapkan setelah batas waktu tahunan (R8)",
+        "distribution_quota_broken" => "Unit melanggar kuota distribusi predikat (R5)",
+        "amendment_after_objection_window" => {
+            "Penilaian diubah setelah masa keberatan (R12) berakhir"
+        }
+        _ => "",
+    }
+}
+
+/// The kinds of findings.
+async fn list_accountability(caller: Caller) -> Result<Response, ApiError> {
+    caller.require_reader(false)?;
+    let kinds: Vec<_> = KINDS
+        .iter()
+        .map(|k| {
+            json!({
+                "kind": k,
+                "description": kind_description(k),
+                "href": format!("/api/v1/accountability/{k}"),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "kinds": kinds })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FindingsQuery {
+    #[serde(default)]
+    format: Format,
+    min_position: Option<Position>,
+}
+
+/// The findings of one kind, as JSON or CSV.
+async fn get_accountability(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kind): Path<String>,
+    Q(q): Q<FindingsQuery>,
+) -> Result<Response, ApiError> {
+    caller.require_reader(false)?;
+    if !KINDS.contains(&kind.as_str()) {
+        return Err(ApiError::not_found("Jenis temuan ini"));
+    }
+    let p = projector(&state)?;
+    let position = ready_at(p, q.min_position).await?;
+    let found = accountability::findings(p.db(), &kind).await?;
+    Ok(match q.format {
+        Format::Csv => text(
+            "text/csv; charset=utf-8",
+            accountability::findings_csv(&found),
+            position,
+        ),
+        Format::Json | Format::Jsonl => at_position(
+            json!({ "kind": kind, "description": kind_description(&kind), "findings": found }),
+            position,
+        ),
+    })
+}
+
+/// Prometheus text exposition: the log head, and per projection its position and its lag in
+/// events and seconds.
+async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    use std::fmt::Write as _;
+    let head = state.app.store.head().await?.position;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP kinerja_log_head_position Position of the last event in $all.\n\
+         # TYPE kinerja_log_head_position gauge\nkinerja_log_head_position {head}"
+    );
+    if let Some(p) = state.projector.as_deref() {
+        let lags = p.lags().await?;
+        let series: [(&str, &str, &str); 3] = [
+            (
+                "kinerja_projection_position",
+                "Last position of $all folded into the projection.",
+                "position",
+            ),
+            (
+                "kinerja_projection_lag_events",
+                "Events in $all not yet folded into the projection.",
+                "events",
+            ),
+            (
+                "kinerja_projection_lag_seconds",
+                "Age of the oldest event not yet folded into the projection (0 when caught up).",
+                "seconds",
+            ),
+        ];
+        for (name, help, which) in series {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+            for (projection, lag) in &lags {
+                let value = match which {
+                    "position" => lag.position.to_string(),
+                    "events" => lag.events.to_string(),
+                    _ => format!("{:.3}", lag.seconds),
+                };
+                let _ = writeln!(out, "{name}{{projection=\"{projection}\"}} {value}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP kinerja_projector_position Lowest committed checkpoint of all projections.\n\
+             # TYPE kinerja_projector_position gauge\nkinerja_projector_position {}",
+            p.position()
+        );
+    }
+    Ok(text("text/plain; version=0.0.4; charset=utf-8", out, head))
+}
