@@ -15,6 +15,13 @@
 //! | `GET /officers/{nip}/scorecard/{year}/as-of` | admin, auditor |
 //! | `GET /officers/{nip}/audit-trail` | the officer themself, admin, auditor |
 //! | `GET /accountability`, `GET /accountability/{kind}` | admin, auditor |
+//! | `GET /units/{code}/dashboard/{year}` | admin, auditor, the head of the unit or of a unit above it, the appraiser or atasan of an officer in it |
+//! | `GET /surveys/{year}` | admin, auditor |
+//! | `GET /public/summary` | anyone, no token |
+//! | `GET /trainings/{id}/summary`, `GET /trainings/compliance/{year}` | admin, auditor |
+//! | `GET /officers/{nip}/trainings/{year}` | as the scorecard |
+//! | `GET /live` | any token; each change is sent only to whom may read it |
+//! | `GET /metrics` (root) | anyone, no token |
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -36,7 +43,7 @@ use crate::domain::values::Period;
 use crate::projections::accountability::{self, KINDS};
 use crate::projections::asof::{AsOf, scorecard_as_of};
 use crate::projections::audit::{self, AuditFilter};
-use crate::projections::{ProjectionError, Projector, scorecard};
+use crate::projections::{ProjectionError, Projector, dashboard, scorecard, survey, training};
 use crate::store::Position;
 
 /// The routes under `/api/v1`.
@@ -50,6 +57,15 @@ pub fn router() -> Router<AppState> {
         .route("/officers/{nip}/audit-trail", get(get_audit_trail))
         .route("/accountability", get(list_accountability))
         .route("/accountability/{kind}", get(get_accountability))
+        .route("/units/{code}/dashboard/{year}", get(get_dashboard))
+        .route("/surveys/{year}", get(get_surveys))
+        .route("/public/summary", get(get_public_summary))
+        .route("/trainings/{id}/summary", get(get_training_summary))
+        .route("/trainings/compliance/{year}", get(get_training_compliance))
+        .route(
+            "/officers/{nip}/trainings/{year}",
+            get(get_officer_trainings),
+        )
 }
 
 /// The routes at the root: `/metrics` (Prometheus text, no token).
@@ -443,4 +459,203 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
         );
     }
     Ok(text("text/plain; version=0.0.4; charset=utf-8", out, head))
+}
+
+/// Whether the caller may read the dashboard of `code` in `year`: admin, auditor, the head of the
+/// unit or of a unit above it, or the appraiser or atasan of an officer now in its tree.
+pub async fn may_read_unit(
+    caller: &Caller,
+    p: &Projector,
+    code: &str,
+    year: i32,
+) -> Result<(), ApiError> {
+    if caller.is_admin() || caller.is_auditor() {
+        return Ok(());
+    }
+    let Some(me) = caller.nip() else {
+        return caller.require_reader(false);
+    };
+    let units = dashboard::units(p.db()).await?;
+    let heads = dashboard::ancestors(&units, code)
+        .iter()
+        .any(|c| units.get(c).and_then(|u| u.head.as_deref()) == Some(me.as_str()));
+    if heads {
+        return Ok(());
+    }
+    for c in dashboard::subtree(&units, code) {
+        for o in dashboard::officers_of(p.db(), &c).await? {
+            if o.is_appraised_by(me.as_str(), Some(year)) {
+                return Ok(());
+            }
+        }
+    }
+    caller.require_reader(false)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodQuery {
+    period: Option<String>,
+    min_position: Option<Position>,
+}
+
+/// The dashboard of a unit with its sub-units.
+async fn get_dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((code, year)): Path<(String, i32)>,
+    Q(q): Q<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    let year = parse_year(year)?;
+    let period = parse_period(q.period.as_deref())?;
+    let p = projector(&state)?;
+    let position = ready_at(p, q.min_position).await?;
+    may_read_unit(&caller, p, &code, year).await?;
+    let d =
+        dashboard::dashboard(p.db(), &state.app.config, &code, year, period, Utc::now()).await?;
+    match d {
+        Some(d) => Ok(at_position(d, position)),
+        None => Err(ApiError::not_found("Unit")),
+    }
+}
+
+/// IKM per unit, per service and city-wide (R13, R14, R16).
+async fn get_surveys(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(year): Path<i32>,
+    Q(q): Q<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    caller.require_reader(false)?;
+    let year = parse_year(year)?;
+    let period = parse_period(q.period.as_deref())?;
+    let p = projector(&state)?;
+    let position = ready_at(p, q.min_position).await?;
+    let report = survey::report(p.db(), &state.app.config, year, period).await?;
+    Ok(at_position(report, position))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicQuery {
+    year: Option<i32>,
+}
+
+/// The published figures, without a token: IKM and category per unit for the year (default:
+/// the latest year with a survey), and the latest signed head of the ledger.
+async fn get_public_summary(
+    State(state): State<AppState>,
+    Q(q): Q<PublicQuery>,
+) -> Result<Response, ApiError> {
+    let year = q.year.map(parse_year).transpose()?;
+    let p = projector(&state)?;
+    let config = &state.app.config;
+    let docs = survey::surveys(p.db(), year).await?;
+    let names = dashboard::units(p.db()).await?;
+    let units: Vec<_> = docs
+        .iter()
+        .filter_map(|d| {
+            let s = d.summary(Period::Tahunan, config);
+            s.ikm.map(|ikm| {
+                json!({
+                    "unit": d.unit,
+                    "name": names.get(&d.unit).map(|u| u.name.clone()),
+                    "ikm": ikm,
+                    "category": s.category,
+                    "category_label": s.category_label,
+                    "respondents": s.respondents,
+                    "sample_ok": s.sample_ok,
+                })
+            })
+        })
+        .collect();
+    let year = year.or_else(|| docs.first().map(|d| d.year));
+    let head = state.app.store.latest_tree_head().await?;
+    Ok(at_position(
+        json!({ "year": year, "units": units, "ledger_head": head }),
+        p.position(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MinPositionQuery {
+    min_position: Option<Position>,
+}
+
+/// Enrolment and completion of a programme.
+async fn get_training_summary(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Q(q): Q<MinPositionQuery>,
+) -> Result<Response, ApiError> {
+    caller.require_reader(false)?;
+    let p = projector(&state)?;
+    let position = ready_at(p, q.min_position).await?;
+    match training::programme(p.db(), &id).await? {
+        Some(doc) if doc.programme.is_some() => Ok(at_position(training::summary(&doc), position)),
+        _ => Err(ApiError::not_found("Program pelatihan")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComplianceQuery {
+    /// Only officers now in this unit or its sub-units.
+    unit: Option<String>,
+    #[serde(default)]
+    format: Format,
+    min_position: Option<Position>,
+}
+
+/// The officers who do not meet their JP rule in a year (R17).
+async fn get_training_compliance(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(year): Path<i32>,
+    Q(q): Q<ComplianceQuery>,
+) -> Result<Response, ApiError> {
+    caller.require_reader(false)?;
+    let year = parse_year(year)?;
+    let p = projector(&state)?;
+    let position = ready_at(p, q.min_position).await?;
+    let units = match &q.unit {
+        Some(u) => {
+            let tree = dashboard::subtree(&dashboard::units(p.db()).await?, u);
+            if tree.is_empty() {
+                return Err(ApiError::not_found("Unit"));
+            }
+            Some(tree)
+        }
+        None => None,
+    };
+    let c = training::compliance(p.db(), &state.app.config, year, units.as_deref()).await?;
+    Ok(match q.format {
+        Format::Csv => text(
+            "text/csv; charset=utf-8",
+            training::compliance_csv(&c),
+            position,
+        ),
+        Format::Json | Format::Jsonl => at_position(c, position),
+    })
+}
+
+/// An officer's JP in a year, completions and open enrolments.
+async fn get_officer_trainings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((nip, year)): Path<(String, i32)>,
+    Q(q): Q<MinPositionQuery>,
+) -> Result<Response, ApiError> {
+    let nip = parse_nip(&nip)?;
+    let year = parse_year(year)?;
+    let p = projector(&state)?;
+    let position = ready_at(p, q.min_position).await?;
+    may_read_officer(&caller, p, nip.as_str(), Some(year)).await?;
+    let Some(officer) = scorecard::officer(p.db(), nip.as_str()).await? else {
+        return Err(ApiError::not_found("Pegawai ini"));
+    };
+    let t = training::officer_training(p.db(), &state.app.config, &officer, year).await?;
+    Ok(at_position(t, position))
 }

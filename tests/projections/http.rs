@@ -289,3 +289,320 @@ async fn scorecard_audit_trail_and_accountability_over_http_sqlite() {
 async fn scorecard_audit_trail_and_accountability_over_http_postgres() {
     scorecard_audit_accountability(Kind::Postgres).await;
 }
+
+/// DINKES (head `other_boss()`, organisation predikat BAIK for TW1) with PKM-BANDA below it;
+/// officers 1–4 in DINKES and 5–6 in PKM-BANDA appraised by `boss()`; officer 7 in DISKOMINFO
+/// appraised by officer 8. Plans, reports, evaluations, a survey per unit, a training.
+async fn city(w: &mut Writer) {
+    use kinerja::domain::values::PredikatOrganisasi;
+    use kinerja::domain::{SurveyEvent, UnitEvent};
+    let now = chrono::Utc::now();
+    units(w).await;
+    w.emit(
+        "unit-DINKES",
+        UnitEvent::UnitHeadAssigned {
+            head: other_boss(),
+            effective_from: d("2025-01-01"),
+            at: t("2025-01-01T05:00:00Z"),
+        },
+        serde_json::json!({"actor": "staff:bkpsdm", "role": "ADMIN"}),
+    )
+    .await;
+    w.emit(
+        "unit-DINKES",
+        UnitEvent::OrganisationPredikatSet {
+            year: year(),
+            period: Period::Tw1,
+            predikat: PredikatOrganisasi::Baik,
+            decree_ref: "800/1/2025".into(),
+            set_by: boss(),
+            at: t("2025-04-01T05:00:00Z"),
+        },
+        meta(&boss(), "PPK"),
+    )
+    .await;
+    for i in 1..=4 {
+        officer(w, &nip(i), "DINKES", &boss()).await;
+    }
+    for i in 5..=6 {
+        officer(w, &nip(i), "PKM-BANDA", &boss()).await;
+    }
+    officer(w, &nip(7), "DISKOMINFO", &nip(8)).await;
+    for i in [1, 2, 3, 5] {
+        let u = if i == 5 { "PKM-BANDA" } else { "DINKES" };
+        approved_plan(w, &nip(i), u, "2025-01-20T01:00:00Z", false).await;
+    }
+    for (i, at) in [
+        (1, now - D::days(1)),
+        (2, t("2025-04-02T01:00:00Z")),
+        (5, t("2025-04-02T01:00:00Z")),
+    ] {
+        let rid = uuid::Uuid::from_u128(500 + u128::from(i));
+        report(w, &nip(i), rid, Period::Tw1, 4, at, None, false).await;
+    }
+    for (i, hk) in [
+        (1, Rating::DiAtas),
+        (2, Rating::Sesuai),
+        (5, Rating::Sesuai),
+    ] {
+        evaluate(
+            w,
+            &nip(i),
+            &boss(),
+            Period::Tw1,
+            hk,
+            hk,
+            t("2025-04-05T01:00:00Z"),
+        )
+        .await;
+    }
+    survey(w, "DINKES", "Rawat Jalan", 20, &[4, 3, 3, 2, 4]).await;
+    survey(w, "PKM-BANDA", "Imunisasi", 4, &[1, 1, 2]).await;
+    w.emit(
+        &kinerja::domain::survey::stream_id(&unit("PKM-BANDA"), year()),
+        SurveyEvent::ImprovementActionOpened {
+            action_id: uuid::Uuid::from_u128(77),
+            period: Period::Tw1,
+            ikm_hundredths: 3333,
+            category: kinerja::domain::rules::IkmCategory::D,
+            plan: "Tambah petugas".into(),
+            at: t("2025-04-10T01:00:00Z"),
+        },
+        serde_json::json!({"actor": "staff:bkpsdm", "role": "ADMIN"}),
+    )
+    .await;
+    training(
+        w,
+        uuid::Uuid::from_u128(42),
+        24,
+        &[(nip(1), true), (nip(2), false)],
+    )
+    .await;
+}
+
+async fn dashboard_survey_training(kind: Kind) {
+    let Some(b) = Backend::new(kind).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    city(&mut w).await;
+    let api = Api::new(&b).await;
+    api.catch_up().await;
+    let head = api.officer(&other_boss()).await;
+    let penilai = api.officer(&boss()).await;
+    let plain = api.officer(&nip(1)).await;
+    let other_penilai = api.officer(&nip(8)).await;
+    let url = "/api/v1/units/DINKES/dashboard/2025?period=TW1";
+
+    let r = api.get(url, Some(&api.auditor)).await;
+    let v = r.expect(StatusCode::OK).json();
+    let total = &v["total"];
+    assert_eq!(total["officers"], 6);
+    assert_eq!(total["plans"]["approved"], 4);
+    assert_eq!(total["plans"]["officers_without_plan"], 2);
+    assert_eq!(total["reports"]["filed"], 3);
+    assert_eq!(total["reports"]["officers_reporting"], 3);
+    assert_eq!(total["evaluations"]["done"], 3);
+    // TW1 2025 ended long before now: officer 3's missing evaluation is overdue.
+    assert_eq!(total["evaluations"]["overdue"], 1);
+    assert_eq!(total["evaluations"]["pending"], 0);
+    let dist = &total["distribution"];
+    assert_eq!(dist["n"], 3);
+    assert_eq!(dist["counts"]["SANGAT_BAIK"], 1);
+    assert_eq!(dist["counts"]["BAIK"], 2);
+    assert_eq!(dist["organisation"]["predikat"], "BAIK");
+    // BAIK needs at least one Butuh Perbaikan or Kurang (R5).
+    assert_eq!(dist["quota_ok"], false);
+    assert_eq!(dist["violations"].as_array().unwrap().len(), 1);
+    // Both units' answers pooled: 20 points over 8 answers per element = 2.5 → 62.50 (D).
+    assert_eq!(total["ikm"]["ikm"], 62.5);
+    assert_eq!(total["ikm"]["category"], "D");
+    assert_eq!(total["open_improvement_actions"], 1);
+    assert_eq!(total["adoption"]["active_officers"], 6);
+    assert_eq!(total["adoption"]["filed_last_30_days"], 1);
+    assert_eq!(total["training"]["compliant"], 1);
+    assert_eq!(total["training"]["non_compliant"], 5);
+    let lines = v["units"].as_array().unwrap();
+    let codes: Vec<&str> = lines.iter().map(|l| l["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["DINKES", "PKM-BANDA"]);
+    assert_eq!(lines[0]["officers"], 4);
+    assert_eq!(lines[0]["ikm"]["ikm"], 80.0);
+    assert_eq!(lines[0]["ikm"]["category"], "B");
+    assert_eq!(
+        lines[1]["distribution"]["quota_ok"],
+        serde_json::Value::Null
+    );
+    assert_eq!(lines[1]["ikm"]["category"], "D");
+
+    // Who may see it.
+    for token in [&api.admin, &head, &penilai] {
+        api.get(url, Some(token)).await.expect(StatusCode::OK);
+    }
+    for token in [&plain, &other_penilai] {
+        api.get(url, Some(token))
+            .await
+            .expect(StatusCode::FORBIDDEN);
+    }
+    // The appraiser of an officer in DISKOMINFO sees it and PEMKO (which contains it).
+    for u in ["DISKOMINFO", "PEMKO"] {
+        api.get(
+            &format!("/api/v1/units/{u}/dashboard/2025"),
+            Some(&other_penilai),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+    api.get("/api/v1/units/NOPE/dashboard/2025", Some(&api.admin))
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    api.get(
+        &format!("{url}&min_position={}", w.last + 100),
+        Some(&api.admin),
+    )
+    .await
+    .expect(StatusCode::SERVICE_UNAVAILABLE);
+
+    // SKM: per unit, per service, city-wide (admin, auditor).
+    let r = api
+        .get("/api/v1/surveys/2025?period=TW1", Some(&api.admin))
+        .await;
+    let v = r.expect(StatusCode::OK).json();
+    assert_eq!(v["city"]["ikm"], 62.5);
+    assert_eq!(v["city"]["respondents"], 8);
+    let dinkes = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "DINKES")
+        .unwrap();
+    assert_eq!(dinkes["ikm"], 80.0);
+    assert_eq!(dinkes["category_label"], "Baik");
+    assert_eq!(dinkes["nrr"].as_array().unwrap().len(), 9);
+    assert_eq!(dinkes["nrr"][0], 3.2);
+    assert_eq!(dinkes["issued"], 20);
+    assert_eq!(dinkes["respondents"], 5);
+    // R16: s(20) = 19 respondents recommended.
+    assert_eq!(dinkes["recommended_sample"], 19);
+    assert_eq!(dinkes["sample_ok"], false);
+    assert_eq!(dinkes["services"][0]["service"], "Rawat Jalan");
+    api.get("/api/v1/surveys/2025", Some(&head))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let tw2 = api
+        .get("/api/v1/surveys/2025?period=TW2", Some(&api.auditor))
+        .await;
+    assert_eq!(
+        tw2.expect(StatusCode::OK).json()["city"]["ikm"],
+        serde_json::Value::Null
+    );
+
+    // The public summary: no token, IKM per unit, the latest signed head.
+    let key = kinerja::proofs::SigningKey::generate();
+    let signed = kinerja::ledger::sign_head(b.store.as_ref(), &key, chrono::Utc::now())
+        .await
+        .unwrap();
+    let r = api.get("/api/v1/public/summary", None).await;
+    let v = r.expect(StatusCode::OK).json();
+    assert_eq!(v["year"], 2025);
+    let units = v["units"].as_array().unwrap();
+    assert_eq!(units.len(), 2);
+    assert_eq!(units[0]["unit"], "DINKES");
+    assert_eq!(units[0]["name"], "Unit DINKES");
+    assert_eq!(units[0]["category"], "B");
+    assert_eq!(v["ledger_head"]["tree_size"], signed.tree_size);
+    let r = api.get("/api/v1/public/summary?year=2024", None).await;
+    assert!(
+        r.expect(StatusCode::OK).json()["units"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Training: a programme, an officer's year, compliance.
+    let program = uuid::Uuid::from_u128(42);
+    let r = api
+        .get(
+            &format!("/api/v1/trainings/{program}/summary"),
+            Some(&api.auditor),
+        )
+        .await;
+    let v = r.expect(StatusCode::OK).json();
+    assert_eq!(v["enrolled"], 2);
+    assert_eq!(v["completed"], 1);
+    assert_eq!(v["completion_rate"], 0.5);
+    assert_eq!(v["jp_credited"], 24);
+    assert_eq!(v["programme"]["title"], "Pelatihan 24 JP");
+    api.get(
+        &format!("/api/v1/trainings/{program}/summary"),
+        Some(&plain),
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    api.get(
+        &format!("/api/v1/trainings/{}/summary", uuid::Uuid::from_u128(43)),
+        Some(&api.admin),
+    )
+    .await
+    .expect(StatusCode::NOT_FOUND);
+    let mine = format!("/api/v1/officers/{}/trainings/2025", nip(1));
+    let v = api
+        .get(&mine, Some(&plain))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(v["jp_total"], 24);
+    assert_eq!(v["compliant"], true);
+    assert_eq!(v["completions"].as_array().unwrap().len(), 1);
+    let theirs = format!("/api/v1/officers/{}/trainings/2025", nip(2));
+    let v = api
+        .get(&theirs, Some(&penilai))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(v["jp_total"], 0);
+    assert_eq!(v["compliant"], false);
+    assert_eq!(v["enrolments"][0]["program_id"], program.to_string());
+    api.get(&theirs, Some(&plain))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let r = api
+        .get("/api/v1/trainings/compliance/2025", Some(&api.auditor))
+        .await;
+    let v = r.expect(StatusCode::OK).json();
+    assert_eq!(v["officers"], 7);
+    assert_eq!(v["compliant"], 1);
+    assert_eq!(v["non_compliant"].as_array().unwrap().len(), 6);
+    let r = api
+        .get(
+            "/api/v1/trainings/compliance/2025?unit=DINKES&format=csv",
+            Some(&api.admin),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    assert!(r.content_type().starts_with("text/csv"));
+    assert_eq!(r.text().lines().count(), 6, "{}", r.text());
+    api.get("/api/v1/trainings/compliance/2025", Some(&head))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    api.get(
+        "/api/v1/trainings/compliance/2025?unit=NOPE",
+        Some(&api.admin),
+    )
+    .await
+    .expect(StatusCode::NOT_FOUND);
+
+    // The survey read model rebuilt from 0 equals the incremental one.
+    let before = api.projector.db().dump("rm_survey").await.unwrap();
+    api.projector.rebuild(Some("survey"), |_| {}).await.unwrap();
+    assert_eq!(api.projector.db().dump("rm_survey").await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn dashboard_surveys_public_summary_and_training_over_http_sqlite() {
+    dashboard_survey_training(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn dashboard_surveys_public_summary_and_training_over_http_postgres() {
+    dashboard_survey_training(Kind::Postgres).await;
+}
