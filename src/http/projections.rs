@@ -30,10 +30,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
+use std::convert::Infallible;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use tokio_stream::StreamExt as _;
 
 use super::AppState;
 use super::auth::Caller;
@@ -43,7 +47,9 @@ use crate::domain::values::Period;
 use crate::projections::accountability::{self, KINDS};
 use crate::projections::asof::{AsOf, scorecard_as_of};
 use crate::projections::audit::{self, AuditFilter};
-use crate::projections::{ProjectionError, Projector, dashboard, scorecard, survey, training};
+use crate::projections::{
+    ProjectionError, Projector, Topic, dashboard, live, scorecard, survey, training,
+};
 use crate::store::Position;
 
 /// The routes under `/api/v1`.
@@ -66,6 +72,7 @@ pub fn router() -> Router<AppState> {
             "/officers/{nip}/trainings/{year}",
             get(get_officer_trainings),
         )
+        .route("/live", get(get_live))
 }
 
 /// The routes at the root: `/metrics` (Prometheus text, no token).
@@ -658,4 +665,240 @@ async fn get_officer_trainings(
     };
     let t = training::officer_training(p.db(), &state.app.config, &officer, year).await?;
     Ok(at_position(t, position))
+}
+
+/// What a live-feed subscriber may see.
+#[derive(Debug, Default)]
+struct Scope {
+    all: bool,
+    nips: std::collections::BTreeSet<String>,
+    units: std::collections::BTreeSet<String>,
+}
+
+impl Scope {
+    /// Admin and auditor: everything. An officer: their own scorecard and those of the officers
+    /// they appraise (or are atasan of); the dashboards of the units they head (with sub-units)
+    /// and of the units holding an officer they appraise (with the units above them).
+    async fn of(caller: &Caller, p: &Projector) -> Result<Self, ApiError> {
+        if caller.is_admin() || caller.is_auditor() {
+            return Ok(Scope {
+                all: true,
+                ..Scope::default()
+            });
+        }
+        let mut s = Scope::default();
+        let Some(me) = caller.nip() else {
+            return Ok(s);
+        };
+        s.nips.insert(me.as_str().to_string());
+        let units = dashboard::units(p.db()).await?;
+        for (code, u) in &units {
+            if u.head.as_deref() == Some(me.as_str()) {
+                s.units.extend(dashboard::subtree(&units, code));
+            }
+        }
+        for o in training::all_officers(p.db()).await? {
+            if o.is_appraised_by(me.as_str(), None) {
+                s.nips.insert(o.nip.clone());
+                if let Some(u) = &o.unit {
+                    s.units.extend(dashboard::ancestors(&units, u));
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    fn admits(&self, t: &Topic) -> bool {
+        self.all
+            || match t {
+                Topic::Scorecard { nip, .. } => self.nips.contains(nip),
+                Topic::Dashboard { unit } => self.units.contains(unit),
+            }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveQuery {
+    /// Period of the scorecards and dashboards pushed (default the year).
+    period: Option<String>,
+    /// Year of the dashboards pushed (default the current year).
+    year: Option<i32>,
+    /// Same as the Last-Event-ID header (for clients that cannot set it).
+    last_event_id: Option<Position>,
+}
+
+/// At most this many events are re-read for a reconnecting client; further back it gets `reset`.
+pub const LIVE_CATCH_UP_LIMIT: u64 = 100_000;
+
+/// The rendering settings of one subscriber.
+struct Render {
+    period: Period,
+    year: i32,
+    config: std::sync::Arc<crate::domain::DomainConfig>,
+}
+
+/// One `change` event: every visible topic of a commit with its current document.
+async fn render_change(
+    p: &Projector,
+    r: &Render,
+    scope: &Scope,
+    position: Position,
+    topics: impl IntoIterator<Item = Topic>,
+) -> Result<Option<Event>, ApiError> {
+    let mut changes = Vec::new();
+    let mut units = None;
+    for t in topics.into_iter().filter(|t| scope.admits(t)) {
+        match &t {
+            Topic::Scorecard { nip, year } => {
+                let card = scorecard::scorecard(p.db(), &r.config, nip, *year, r.period).await?;
+                changes.push(json!({ "topic": t, "scorecard": card }));
+            }
+            Topic::Dashboard { unit } => {
+                let d = dashboard::dashboard(p.db(), &r.config, unit, r.year, r.period, Utc::now())
+                    .await?;
+                if units.is_none() {
+                    units = Some(dashboard::units(p.db()).await?);
+                }
+                let above: Vec<String> = units
+                    .as_ref()
+                    .map(|u| dashboard::ancestors(u, unit))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .skip(1)
+                    .filter(|a| scope.all || scope.units.contains(a))
+                    .collect();
+                changes.push(json!({ "topic": t, "dashboard": d, "also_changes": above }));
+            }
+        }
+    }
+    let data = json!({ "position": position, "changes": changes });
+    let event = Event::default().id(position.to_string());
+    Ok(Some(if changes.is_empty() {
+        event.event("position").data(data.to_string())
+    } else {
+        event.event("change").data(data.to_string())
+    }))
+}
+
+/// Server-Sent Events: after each commit of the projector, the scorecards and dashboards it
+/// changed that the caller may see (`event: change`), else only the new position
+/// (`event: position`); the event id is the position. A client that reconnects with
+/// `Last-Event-ID` first gets one `change` with everything changed since (or `reset` when that is
+/// more than [`LIVE_CATCH_UP_LIMIT`] events back), then the live changes.
+async fn get_live(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    Q(q): Q<LiveQuery>,
+) -> Result<Response, ApiError> {
+    let p = state.projector.clone().ok_or_else(|| {
+        projector(&state)
+            .err()
+            .unwrap_or_else(|| ApiError::not_found("Proyeksi"))
+    })?;
+    let render = Render {
+        period: parse_period(q.period.as_deref())?,
+        year: parse_year(q.year.unwrap_or_else(|| Utc::now().year()))?,
+        config: state.app.config.clone(),
+    };
+    let last_id = match headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
+        Some(v) => Some(
+            v.trim()
+                .parse::<Position>()
+                .map_err(|_| ApiError::invalid_field("Last-Event-ID", "posisi (angka)"))?,
+        ),
+        None => q.last_event_id,
+    };
+    // Subscribe before reading the position: nothing committed after it is missed.
+    let mut feed = p.subscribe();
+    let mut scope = Scope::of(&caller, &p).await?;
+    let start = p.position();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(64);
+    let first = match last_id {
+        Some(after) if after < start => {
+            match live::topics_between(
+                p.store().as_ref(),
+                p.db(),
+                after,
+                start,
+                LIVE_CATCH_UP_LIMIT,
+            )
+            .await?
+            {
+                Some(topics) => render_change(&p, &render, &scope, start, topics).await?,
+                None => Some(
+                    Event::default()
+                        .id(start.to_string())
+                        .event("reset")
+                        .data(json!({ "position": start }).to_string()),
+                ),
+            }
+        }
+        _ => Some(
+            Event::default()
+                .id(start.to_string())
+                .event("ready")
+                .data(json!({ "position": start }).to_string()),
+        ),
+    };
+    tokio::spawn(async move {
+        if let Some(e) = first
+            && tx.send(e).await.is_err()
+        {
+            return;
+        }
+        let mut sent = start;
+        let mut scoped_at = std::time::Instant::now();
+        loop {
+            let (position, topics): (Position, Vec<Topic>) = tokio::select! {
+                _ = tx.closed() => return,
+                received = feed.recv() => match received {
+                    Ok(change) if change.position <= sent => continue,
+                    Ok(change) => (change.position, change.topics),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // Too slow for the channel: catch up from the log like a reconnect.
+                        let now = p.position();
+                        match live::topics_between(
+                            p.store().as_ref(), p.db(), sent, now, LIVE_CATCH_UP_LIMIT,
+                        ).await {
+                            Ok(Some(t)) => (now, t.into_iter().collect()),
+                            _ => {
+                                let reset = Event::default()
+                                    .id(now.to_string())
+                                    .event("reset")
+                                    .data(json!({ "position": now }).to_string());
+                                let _ = tx.send(reset).await;
+                                return;
+                            }
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+            };
+            if scoped_at.elapsed() > std::time::Duration::from_secs(30) {
+                if let Ok(s) = Scope::of(&caller, &p).await {
+                    scope = s;
+                }
+                scoped_at = std::time::Instant::now();
+            }
+            match render_change(&p, &render, &scope, position, topics).await {
+                Ok(Some(e)) => {
+                    if tx.send(e).await.is_err() {
+                        return;
+                    }
+                    sent = position;
+                }
+                Ok(None) => sent = position,
+                Err(e) => {
+                    tracing::warn!(code = %e.code, "live feed: rendering a change failed");
+                    return;
+                }
+            }
+        }
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<_, Infallible>);
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }

@@ -40,6 +40,7 @@
 //! - [`accountability`]: the `accountability` projection: the inspectorate's findings.
 //! - [`asof`]: time travel: a scorecard as of a time or position, folded from the streams.
 //! - [`export`]: CSV writing.
+//! - [`live`]: the topics a reconnecting live-feed client missed.
 //! - [`cli`]: `kinerja rebuild [NAME]`.
 
 pub mod accountability;
@@ -50,6 +51,7 @@ pub mod dashboard;
 pub mod db;
 pub mod docs;
 pub mod export;
+pub mod live;
 pub mod performance;
 pub mod projector;
 pub mod scorecard;

@@ -39,6 +39,17 @@ pub async fn programmes(db: &ReadDb) -> Result<Vec<ProgrammeDoc>> {
     docs.iter().map(|d| from_doc("rm_programme", d)).collect()
 }
 
+/// Every officer.
+pub async fn all_officers(db: &ReadDb) -> Result<Vec<OfficerDoc>> {
+    let docs = db
+        .docs(
+            include_str!("../../projections/queries/officers_all.sql"),
+            &[],
+        )
+        .await?;
+    docs.iter().map(|d| from_doc("rm_officer", d)).collect()
+}
+
 /// One participant of a programme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Participant {

@@ -606,3 +606,130 @@ async fn dashboard_surveys_public_summary_and_training_over_http_sqlite() {
 async fn dashboard_surveys_public_summary_and_training_over_http_postgres() {
     dashboard_survey_training(Kind::Postgres).await;
 }
+
+fn scorecard_of(e: &crate::api::SseEvent, nip: &str) -> Option<serde_json::Value> {
+    e.data["changes"]
+        .as_array()?
+        .iter()
+        .find(|c| c["topic"]["kind"] == "scorecard" && c["topic"]["nip"] == nip)
+        .map(|c| c["scorecard"].clone())
+}
+
+async fn live_feed(kind: Kind) {
+    use std::time::Duration;
+    let Some(b) = Backend::new(kind).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    units(&mut w).await;
+    officer(&mut w, &nip(1), "DINKES", &boss()).await;
+    officer(&mut w, &nip(2), "DINKES", &boss()).await;
+    let api = Api::new(&b).await;
+    let penilai = api.officer(&boss()).await;
+    let colleague = api.officer(&nip(2)).await;
+    let (stop, run) = api.run();
+    api.projector
+        .wait_for(w.last, Duration::from_secs(5))
+        .await
+        .unwrap();
+
+    // Subscribed before the command: the appraiser gets the scorecard, the colleague does not.
+    let live = "/api/v1/live?period=TW1&year=2025";
+    let mut boss_feed = api.sse(live, &penilai, None).await;
+    let ready = boss_feed.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(ready.event, "ready");
+    let mut colleague_feed = api.sse(live, &colleague, None).await;
+    colleague_feed.next(Duration::from_secs(5)).await.unwrap();
+    let mut auditor_feed = api.sse(live, &api.auditor, None).await;
+    auditor_feed.next(Duration::from_secs(5)).await.unwrap();
+    approved_plan(&mut w, &nip(1), "DINKES", "2025-01-20T01:00:00Z", false).await;
+    let n1 = nip(1).as_str().to_string();
+    // The plan's events commit one by one: wait for the change that approved it.
+    let approved = |e: &crate::api::SseEvent| {
+        scorecard_of(e, &n1).is_some_and(|c| c["plans"][0]["status"] == "APPROVED")
+    };
+    let e = boss_feed
+        .until(Duration::from_secs(5), approved)
+        .await
+        .expect("the appraiser receives the change");
+    assert_eq!(e.event, "change");
+    assert!(e.id.unwrap() > ready.id.unwrap());
+    assert_eq!(
+        scorecard_of(&e, &n1).unwrap()["plans"][0]["status"],
+        "APPROVED"
+    );
+    // Officer 2 is in DINKES, so the appraiser also sees the unit's dashboard.
+    assert!(
+        e.data["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |c| c["topic"] == serde_json::json!({"kind": "dashboard", "unit": "DINKES"})
+                    && c["dashboard"]["total"]["plans"]["approved"] == 1
+            )
+    );
+    let e = auditor_feed
+        .until(Duration::from_secs(5), approved)
+        .await
+        .expect("the auditor receives it");
+    // DINKES's dashboard is inside PEMKO's, which the auditor may also see.
+    assert!(
+        e.data["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["topic"]["kind"] == "dashboard"
+                && c["also_changes"] == serde_json::json!(["PEMKO"]))
+    );
+    // The colleague sees positions, never officer 1's scorecard.
+    let seen = colleague_feed
+        .until(Duration::from_millis(1500), |e| {
+            scorecard_of(e, &n1).is_some()
+        })
+        .await;
+    assert!(seen.is_none());
+    let last_seen = e.id.unwrap();
+    drop(boss_feed);
+
+    // Disconnected: a report is filed. Reconnecting with Last-Event-ID delivers it first.
+    report(
+        &mut w,
+        &nip(1),
+        uuid::Uuid::from_u128(9),
+        Period::Tw1,
+        3,
+        t("2025-04-02T01:00:00Z"),
+        None,
+        false,
+    )
+    .await;
+    api.projector
+        .wait_for(w.last, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let mut again = api.sse(live, &penilai, Some(last_seen)).await;
+    let e = again.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(e.event, "change");
+    assert!(e.id.unwrap() >= w.last);
+    let card = scorecard_of(&e, &n1).expect("the missed change");
+    assert!(!card["plans"][0]["indicators"][0]["realisation"].is_null());
+    // A Last-Event-ID at the current position: nothing to catch up, just ready.
+    let mut current = api.sse(live, &penilai, Some(e.id.unwrap())).await;
+    assert_eq!(
+        current.next(Duration::from_secs(5)).await.unwrap().event,
+        "ready"
+    );
+    let _ = stop.send(());
+    run.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_live_feed_client_gets_its_changes_and_what_it_missed_sqlite() {
+    live_feed(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_live_feed_client_gets_its_changes_and_what_it_missed_postgres() {
+    live_feed(Kind::Postgres).await;
+}
