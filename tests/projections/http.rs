@@ -733,3 +733,38 @@ async fn a_live_feed_client_gets_its_changes_and_what_it_missed_sqlite() {
 async fn a_live_feed_client_gets_its_changes_and_what_it_missed_postgres() {
     live_feed(Kind::Postgres).await;
 }
+
+#[tokio::test]
+async fn kinerja_rebuild_rebuilds_a_named_projection_and_refuses_an_unknown_one() {
+    let Some(b) = Backend::new(Kind::Sqlite).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    let mut rng = Rng::new(3);
+    random_history(&mut w, &mut rng, 5).await;
+    let projector = b.projector().await;
+    projector.catch_up(|_| {}).await.unwrap();
+    let before = projector.db().dump("rm_plan").await.unwrap();
+    let bin = env!("CARGO_BIN_EXE_kinerja");
+    let out = std::process::Command::new(bin)
+        .args(["rebuild", "performance", "--database-url", &b.url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("rebuilt performance up to position {}", w.last)),
+        "{stdout}"
+    );
+    assert_eq!(projector.db().dump("rm_plan").await.unwrap(), before);
+    let out = std::process::Command::new(bin)
+        .args(["rebuild", "nothing", "--database-url", &b.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("survey"));
+}
