@@ -50,6 +50,8 @@ pub enum Command {
     /// Bulk imports (officers from CSV), through the same checks as the API.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Drop and rebuild one read model (or all) from position 0, with a progress bar.
+    Rebuild(crate::projections::cli::RebuildArgs),
 }
 
 /// Parse the arguments and run the chosen command.
@@ -106,5 +108,6 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(command) => ledger::keys(command).await,
         Command::Proof(command) => ledger::proof(command).await,
         Command::Import(command) => import::run(command).await,
+        Command::Rebuild(args) => crate::projections::cli::rebuild(args).await,
     }
 }

@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod officers;
 pub mod openapi;
 pub mod plans;
+pub mod projections;
 pub mod survey;
 pub mod trainings;
 pub mod units;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub tokens: Arc<TokenRegistry>,
     /// The key that signs tree heads (its public half is served to auditors).
     pub signing_key: Option<Arc<SigningKey>>,
+    /// The read models' projector (`None` where this service runs none).
+    pub projector: Option<Arc<crate::projections::Projector>>,
 }
 
 /// The whole API.
@@ -65,9 +68,11 @@ pub fn router(state: AppState) -> Router {
         .merge(awards::router())
         .merge(trainings::router())
         .merge(survey::router())
-        .merge(openapi::router());
+        .merge(openapi::router())
+        .merge(projections::router());
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(projections::root_router())
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)
         .merge(openapi::docs_router())
@@ -89,7 +94,21 @@ async fn healthz() -> Json<serde_json::Value> {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.app.store.head().await {
-        Ok(head) => Json(json!({ "status": "ready", "position": head.position })).into_response(),
+        Ok(head) => {
+            let projector = match &state.projector {
+                Some(p) => match p.lag().await {
+                    Ok(lag) => json!({
+                        "position": lag.position,
+                        "lag_events": lag.events,
+                        "lag_seconds": lag.seconds,
+                    }),
+                    Err(e) => json!({ "error": e.to_string() }),
+                },
+                None => serde_json::Value::Null,
+            };
+            Json(json!({ "status": "ready", "position": head.position, "projector": projector }))
+                .into_response()
+        }
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "reason": e.to_string() })),
@@ -190,10 +209,22 @@ impl Application {
         let tokens = TokenRegistry::load(store.as_ref()).await?;
         let follower = tokens.follow(store.clone());
         let listener = tokio::net::TcpListener::bind(options.listen).await?;
+        // The read models live in the same database; a backend without SQL runs no projector.
+        let projector = match crate::projections::ReadDb::open(&options.database_url).await {
+            Ok(db) => Some(Arc::new(
+                crate::projections::Projector::new(db, store.clone()).await?,
+            )),
+            Err(crate::projections::ProjectionError::Invalid(why)) => {
+                tracing::warn!(%why, "no read models for this database");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
         let state = AppState {
             app,
             tokens,
             signing_key: options.signing_key.map(Arc::new),
+            projector,
         };
         Ok(Self {
             listener,
@@ -232,6 +263,12 @@ impl Application {
                 },
             ))
         });
+        let projector = self.state.projector.clone().map(|p| {
+            let mut stop = stop_rx.clone();
+            tokio::spawn(p.run(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            }))
+        });
         let app = router(self.state.clone());
         let serve = axum::serve(
             self.listener,
@@ -244,6 +281,9 @@ impl Application {
         let _ = stop_tx.send(true);
         if let Some(signer) = signer {
             let _ = tokio::time::timeout(Duration::from_secs(10), signer).await;
+        }
+        if let Some(projector) = projector {
+            let _ = tokio::time::timeout(Duration::from_secs(10), projector).await;
         }
         self.follower.abort();
         result.map_err(Into::into)

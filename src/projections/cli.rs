@@ -14,7 +14,7 @@ pub struct RebuildArgs {
     /// The database (`sqlite:…` or `postgres:…`) holding the events and the read models.
     #[arg(long, env = "KINERJA_DATABASE_URL")]
     pub database_url: String,
-    /// The projection to rebuild (all when omitted): performance, audit, accountability.
+    /// The projection to rebuild (all when omitted): performance, audit, accountability, survey.
     pub name: Option<String>,
     /// Events per page and transaction.
     #[arg(long, default_value_t = 20_000)]

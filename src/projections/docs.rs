@@ -65,6 +65,19 @@ pub struct OfficerDoc {
 }
 
 impl OfficerDoc {
+    /// Whether `nip` is this officer's appraiser (penilai) or the appraiser's superior (atasan)
+    /// in an assignment covering any day of `year` (of any year when `None`).
+    pub fn is_appraised_by(&self, nip: &str, year: Option<i32>) -> bool {
+        let is = |a: &ActorId| matches!(a, ActorId::Nip(n) if n.as_str() == nip);
+        self.assignments.iter().any(|a| {
+            let covers = year.is_none_or(|y| {
+                use chrono::Datelike;
+                a.from.year() <= y && a.until.is_none_or(|u| u.year() >= y)
+            });
+            covers && (is(&a.penilai) || is(&a.atasan))
+        })
+    }
+
     /// The appraiser assignment covering `d` (the latest that covers it wins, as in the domain).
     pub fn assignment_at(&self, d: NaiveDate) -> Option<&AppraiserAssignment> {
         self.assignments

@@ -30,24 +30,33 @@
 //! - [`docs`]: the entity documents shared by the folds (officer, SKP, award, programme, unit) and
 //!   the fold functions that update them.
 //! - [`performance`]: the `performance` projection: units, officers, SKPs, awards, training; the
-//!   scorecard is a query over it, and so will the team/unit dashboard and the training views be.
-//! - [`scorecard`]: the scorecard query (the dashboard and training queries are not written yet).
+//!   scorecard, the team/unit dashboard and the training views are queries over it.
+//! - [`scorecard`]: the scorecard query.
+//! - [`dashboard`]: the unit dashboard (a unit with its sub-units, per year and period).
+//! - [`training`]: enrolment and completion per programme, JP per officer, R17 compliance.
+//! - [`survey`]: the `survey` projection (SKM sums per unit, period and service) and the IKM
+//!   report (R13, R14, R16).
 //! - [`audit`]: the `audit` projection: every event about an officer; filters, CSV and JSON Lines.
 //! - [`accountability`]: the `accountability` projection: the inspectorate's findings.
 //! - [`asof`]: time travel: a scorecard as of a time or position, folded from the streams.
 //! - [`export`]: CSV writing.
+//! - [`live`]: the topics a reconnecting live-feed client missed.
 //! - [`cli`]: `kinerja rebuild [NAME]`.
 
 pub mod accountability;
 pub mod asof;
 pub mod audit;
 pub mod cli;
+pub mod dashboard;
 pub mod db;
 pub mod docs;
 pub mod export;
+pub mod live;
 pub mod performance;
 pub mod projector;
 pub mod scorecard;
+pub mod survey;
+pub mod training;
 
 use std::collections::BTreeMap;
 
@@ -272,6 +281,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(performance::Performance::default()),
         Box::new(audit::Audit::default()),
         Box::new(accountability::Accountability::default()),
+        Box::new(survey::Survey::default()),
     ]
 }
 

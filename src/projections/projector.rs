@@ -88,6 +88,8 @@ pub struct Projector {
     feed: broadcast::Sender<LiveChange>,
     /// Events read per page (and committed per transaction).
     pub page: usize,
+    /// How long a query with `min_position` waits for the read models (default 5 s).
+    pub wait_limit: Duration,
 }
 
 impl Projector {
@@ -128,6 +130,7 @@ impl Projector {
             committed: watch::channel(0).0,
             feed: broadcast::channel(4096).0,
             page: 5000,
+            wait_limit: Duration::from_secs(5),
         };
         {
             let mut inner = projector.inner.lock().await;
@@ -367,6 +370,42 @@ impl Projector {
             events: head.saturating_sub(position),
             seconds,
         })
+    }
+
+    /// How far each projection is behind the log, by name.
+    pub async fn lags(&self) -> Result<Vec<(&'static str, Lag)>> {
+        let head = self.store.head().await?.position;
+        let mut out = Vec::new();
+        let mut ages: HashMap<Position, f64> = HashMap::new();
+        for (name, _, position) in self.positions().await {
+            let seconds = if head > position {
+                match ages.get(&position) {
+                    Some(s) => *s,
+                    None => {
+                        let next = self.store.read_all(position, 1).await?;
+                        let s = next.first().map_or(0.0, |e| {
+                            (chrono::Utc::now() - e.recorded_at)
+                                .as_seconds_f64()
+                                .max(0.0)
+                        });
+                        ages.insert(position, s);
+                        s
+                    }
+                }
+            } else {
+                0.0
+            };
+            out.push((
+                name,
+                Lag {
+                    head,
+                    position,
+                    events: head.saturating_sub(position),
+                    seconds,
+                },
+            ));
+        }
+        Ok(out)
     }
 
     /// Wait (at most `timeout`) until the read models have folded `min_position`. Returns the

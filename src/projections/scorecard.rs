@@ -221,6 +221,18 @@ pub async fn completions(db: &ReadDb, nip: &str, year: i32) -> Result<Vec<Comple
     docs.iter().map(|d| from_doc("rm_completion", d)).collect()
 }
 
+/// The officer's document from the read model.
+pub async fn officer(db: &ReadDb, nip: &str) -> Result<Option<OfficerDoc>> {
+    db.docs(
+        include_str!("../../projections/queries/officer.sql"),
+        &[Val::Text(Some(nip.into()))],
+    )
+    .await?
+    .first()
+    .map(|d| from_doc("rm_officer", d))
+    .transpose()
+}
+
 /// The scorecard of `nip` for `year` and `period` from the read model; `None` for an unknown
 /// officer.
 pub async fn scorecard(

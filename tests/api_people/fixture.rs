@@ -133,6 +133,7 @@ impl Env {
             app,
             tokens,
             signing_key: None,
+            projector: None,
         };
         Some(Self {
             url,

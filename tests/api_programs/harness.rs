@@ -132,6 +132,7 @@ impl TestApp {
             app,
             tokens,
             signing_key: None,
+            projector: None,
         };
         let router = kinerja::http::router(state.clone());
         Some(Self {

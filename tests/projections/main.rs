@@ -1,7 +1,9 @@
 //! Projection tests on SQLite and PostgreSQL: rebuild equals incremental, a crash in the middle
 //! of a batch, the scorecard and the audit trail.
 
+mod api;
 mod fixture;
+mod http;
 mod scenario;
 
 use std::time::Duration;

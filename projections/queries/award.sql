@@ -1,0 +1,1 @@
+select doc from rm_award where k = $1

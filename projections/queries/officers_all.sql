@@ -1,0 +1,1 @@
+select doc from rm_officer order by k

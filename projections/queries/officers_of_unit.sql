@@ -1,0 +1,1 @@
+select doc from rm_officer where unit = $1 order by k

@@ -1,0 +1,1 @@
+select doc from rm_plan where k = $1

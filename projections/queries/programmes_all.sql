@@ -1,0 +1,1 @@
+select doc from rm_programme order by k

@@ -1,0 +1,1 @@
+select doc from rm_survey where k = $1
