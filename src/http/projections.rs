@@ -126,15 +126,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Q<T> {
     }
 }
 
+/// 503: this service runs no projector.
+fn unavailable() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "PROJECTIONS_UNAVAILABLE",
+        "Layanan ini tidak menjalankan data tampilan (proyeksi). Hubungi admin BKPSDM.",
+    )
+}
+
 /// The running projector, or 503 where this service runs none.
 pub fn projector(state: &AppState) -> Result<&Projector, ApiError> {
-    state.projector.as_deref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "PROJECTIONS_UNAVAILABLE",
-            "Layanan ini tidak menjalankan data tampilan (proyeksi). Hubungi admin BKPSDM.",
-        )
-    })
+    state.projector.as_deref().ok_or_else(unavailable)
 }
 
 /// Wait until the read models reached `min_position` (when given); the committed position.
@@ -745,7 +748,7 @@ async fn render_change(
     scope: &Scope,
     position: Position,
     topics: impl IntoIterator<Item = Topic>,
-) -> Result<Option<Event>, ApiError> {
+) -> Result<Event, ApiError> {
     let mut changes = Vec::new();
     let mut units = None;
     for t in topics.into_iter().filter(|t| scope.admits(t)) {
@@ -774,11 +777,11 @@ async fn render_change(
     }
     let data = json!({ "position": position, "changes": changes });
     let event = Event::default().id(position.to_string());
-    Ok(Some(if changes.is_empty() {
+    Ok(if changes.is_empty() {
         event.event("position").data(data.to_string())
     } else {
         event.event("change").data(data.to_string())
-    }))
+    })
 }
 
 /// Server-Sent Events: after each commit of the projector, the scorecards and dashboards it
@@ -792,11 +795,7 @@ async fn get_live(
     headers: axum::http::HeaderMap,
     Q(q): Q<LiveQuery>,
 ) -> Result<Response, ApiError> {
-    let p = state.projector.clone().ok_or_else(|| {
-        projector(&state)
-            .err()
-            .unwrap_or_else(|| ApiError::not_found("Proyeksi"))
-    })?;
+    let p = state.projector.clone().ok_or_else(unavailable)?;
     let render = Render {
         period: parse_period(q.period.as_deref())?,
         year: parse_year(q.year.unwrap_or_else(|| Utc::now().year()))?,
@@ -815,37 +814,24 @@ async fn get_live(
     let mut scope = Scope::of(&caller, &p).await?;
     let start = p.position();
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(64);
+    let marker = |kind: &str| {
+        Event::default()
+            .id(start.to_string())
+            .event(kind)
+            .data(json!({ "position": start }).to_string())
+    };
     let first = match last_id {
         Some(after) if after < start => {
-            match live::topics_between(
-                p.store().as_ref(),
-                p.db(),
-                after,
-                start,
-                LIVE_CATCH_UP_LIMIT,
-            )
-            .await?
-            {
+            let store = p.store().as_ref();
+            match live::topics_between(store, p.db(), after, start, LIVE_CATCH_UP_LIMIT).await? {
                 Some(topics) => render_change(&p, &render, &scope, start, topics).await?,
-                None => Some(
-                    Event::default()
-                        .id(start.to_string())
-                        .event("reset")
-                        .data(json!({ "position": start }).to_string()),
-                ),
+                None => marker("reset"),
             }
         }
-        _ => Some(
-            Event::default()
-                .id(start.to_string())
-                .event("ready")
-                .data(json!({ "position": start }).to_string()),
-        ),
+        _ => marker("ready"),
     };
     tokio::spawn(async move {
-        if let Some(e) = first
-            && tx.send(e).await.is_err()
-        {
+        if tx.send(first).await.is_err() {
             return;
         }
         let mut sent = start;
@@ -883,13 +869,12 @@ async fn get_live(
                 scoped_at = std::time::Instant::now();
             }
             match render_change(&p, &render, &scope, position, topics).await {
-                Ok(Some(e)) => {
+                Ok(e) => {
                     if tx.send(e).await.is_err() {
                         return;
                     }
                     sent = position;
                 }
-                Ok(None) => sent = position,
                 Err(e) => {
                     tracing::warn!(code = %e.code, "live feed: rendering a change failed");
                     return;

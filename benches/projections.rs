@@ -1,0 +1,741 @@
+//! Read-side benchmarks, each beside its baseline in the same run (benches/PROJECTIONS.md):
+//!
+//! - `rebuild_1m/{backend}/projector`: `Projector::rebuild(None)` — every projection dropped and
+//!   rebuilt from 1,000,000 realistic domain events (pages of 20,000, rows and checkpoints in one
+//!   transaction per page) — vs `rebuild_1m/fold_in_memory`: the same events, already in memory
+//!   and decoded per iteration, folded by the same projections into row changes without I/O;
+//! - `scorecard/{backend}/query` (the scorecard of a random one of 6,000 officers from the read
+//!   model) vs `scorecard/{backend}/pk_lookup` (one `rm_officer` row by primary key). Criterion
+//!   reports medians; the p50 and p99 of 20,000 single calls of each are printed
+//!   (`latency …` lines) and copied into PROJECTIONS.md by hand.
+//!
+//! The log: 6,000 officers in 41 units, each year an SKP per officer (draft, two results with
+//! two indicators, submission, approval, two reports, one piece of feedback and one evaluation
+//! per quarter, the annual evaluation), training programmes with enrolments and completions,
+//! the survey of every unit (codes and answers), organisation predikat — years from 2016 on until
+//! the log holds `KINERJA_BENCH_EVENTS` (default 1,000,000) events. Appended through
+//! `EventStore::append` (a stream's year per call, 16 callers at a time so group commit batches
+//! them) and cached under `CARGO_TARGET_TMPDIR` (SQLite) or in the database
+//! `kinerja_bench_domain_{n}` (PostgreSQL, skipped when unreachable).
+//!
+//! Run with `cargo bench --bench projections`.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use kinerja::domain::award::{AwardGround, AwardKind, BasisEvaluation, EvaluationRef};
+use kinerja::domain::officer::{AppraiserAssignment, Post};
+use kinerja::domain::plan::{FeedbackTarget, Indicator, ResultPlan};
+use kinerja::domain::training::{CompetenceType, Programme, Route};
+use kinerja::domain::unit::UnitKind;
+use kinerja::domain::values::{
+    ActorId, Aspek, Certificate, EmploymentType, Evidence, JenisRhk, Milli, Nip, Pendekatan,
+    Period, PositionKind, PredikatOrganisasi, Quantity, Rating, UnitCode, Year,
+};
+use kinerja::domain::{
+    AwardEvent, DomainConfig, DomainEvent, OfficerEvent, PlanEvent, SurveyEvent, TrainingEvent,
+    UnitEvent, rules,
+};
+use kinerja::projections::{Changes, Envelope, Projector, ReadDb, Val, scorecard};
+use kinerja::store::writer::WriterOptions;
+use kinerja::store::{
+    EventStore, ExpectedRevision, NewEvent, RecordedEvent, StreamId, postgres::PostgresStore,
+    sqlite::SqliteStore,
+};
+use uuid::Uuid;
+
+const OFFICERS: u32 = 6_000;
+const UNITS: u32 = 40;
+const CALLERS: usize = 16;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn events_wanted() -> u64 {
+    std::env::var("KINERJA_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+// ------------------------------------------------------------------------------------------------
+// The domain log
+// ------------------------------------------------------------------------------------------------
+
+fn nip(i: u32) -> Nip {
+    // Born 1960+i/1000-03-15, appointed 1990-01, male, sequence i%1000: unique for i < 30 000.
+    Nip::parse(&format!(
+        "{}0315199001{}{:03}",
+        1960 + i / 1000,
+        1,
+        i % 1000
+    ))
+    .unwrap()
+}
+fn unit_code(u: u32) -> String {
+    if u == 0 {
+        "PEMKO".into()
+    } else {
+        format!("OPD-{u:02}")
+    }
+}
+fn unit_of(i: u32) -> u32 {
+    1 + i % UNITS
+}
+/// Each unit's first officer appraises the others of the unit; PEMKO's head appraises them.
+fn appraiser_of(i: u32) -> u32 {
+    if i < UNITS { OFFICERS } else { i % UNITS }
+}
+fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(2, 0, 0)
+        .unwrap()
+        .and_utc()
+}
+fn qty(v: i64) -> Quantity {
+    Quantity::new(Milli::whole(v).unwrap(), "Dokumen").unwrap()
+}
+fn ev<E: DomainEvent>(e: E, actor: &str, role: &str) -> NewEvent {
+    NewEvent::new(e.event_type(), e.to_data())
+        .with_metadata(serde_json::json!({"actor": actor, "role": role}))
+}
+fn post(u: u32) -> Post {
+    Post {
+        unit: UnitCode::parse(&unit_code(u)).unwrap(),
+        position: "Analis Kebijakan".into(),
+        kind: PositionKind::Pelaksana,
+    }
+}
+fn rating(x: u32) -> Rating {
+    [
+        Rating::Sesuai,
+        Rating::DiAtas,
+        Rating::Sesuai,
+        Rating::DiBawah,
+    ][(x % 4) as usize]
+}
+
+type Batch = (String, Vec<NewEvent>);
+
+fn unit_batches() -> Vec<Batch> {
+    (0..=UNITS)
+        .map(|u| {
+            let e = UnitEvent::UnitRegistered {
+                code: UnitCode::parse(&unit_code(u)).unwrap(),
+                name: format!("Perangkat Daerah {u}"),
+                kind: UnitKind::Dinas,
+                parent: (u > 0).then(|| UnitCode::parse("PEMKO").unwrap()),
+                at: t(2016, 1, 2),
+            };
+            let head = UnitEvent::UnitHeadAssigned {
+                head: nip(if u == 0 { OFFICERS } else { u % UNITS }),
+                effective_from: NaiveDate::from_ymd_opt(2016, 1, 2).unwrap(),
+                at: t(2016, 1, 2),
+            };
+            (
+                format!("unit-{}", unit_code(u)),
+                vec![
+                    ev(e, "staff:bkpsdm", "ADMIN"),
+                    ev(head, "staff:bkpsdm", "ADMIN"),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn officer_batches() -> Vec<Batch> {
+    (0..=OFFICERS)
+        .map(|i| {
+            let u = if i == OFFICERS { 0 } else { unit_of(i) };
+            let reg = OfficerEvent::OfficerRegistered {
+                nip: nip(i),
+                name: format!("Pegawai {i}"),
+                golongan: "III/b".into(),
+                employment: if i % 5 == 0 {
+                    EmploymentType::Pppk
+                } else {
+                    EmploymentType::Pns
+                },
+                post: post(u),
+                at: t(2016, 1, 3),
+            };
+            let assign = OfficerEvent::AppraiserAssigned {
+                assignment: AppraiserAssignment {
+                    penilai: ActorId::Nip(nip(appraiser_of(i))),
+                    atasan: ActorId::Nip(nip(OFFICERS)),
+                    from: NaiveDate::from_ymd_opt(2016, 1, 3).unwrap(),
+                    until: None,
+                },
+                reason: None,
+                at: t(2016, 1, 3),
+            };
+            (
+                format!("officer-{}", nip(i)),
+                vec![
+                    ev(reg, "staff:bkpsdm", "ADMIN"),
+                    ev(assign, "staff:bkpsdm", "ADMIN"),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// One officer's SKP of a year: 22 events.
+fn plan_batch(i: u32, year: i32) -> Batch {
+    let n = nip(i);
+    let me = n.as_str().to_string();
+    let boss = nip(appraiser_of(i)).as_str().to_string();
+    let y = Year::new(year).unwrap();
+    let mut out = vec![ev(
+        PlanEvent::PlanDrafted {
+            nip: n.clone(),
+            year: y,
+            seq: 1,
+            approach: Pendekatan::Kuantitatif,
+            post: post(unit_of(i)),
+            by: ActorId::Nip(n.clone()),
+            at: t(year, 1, 5),
+        },
+        &me,
+        "PEGAWAI",
+    )];
+    let ind = |r: u32, k: u32| Uuid::from_u128((u128::from(i) << 32) | u128::from(r * 2 + k));
+    for r in 0..2 {
+        out.push(ev(
+            PlanEvent::ResultPlanned {
+                result: ResultPlan {
+                    id: Uuid::from_u128((u128::from(i) << 32) | (1 << 20) | u128::from(r)),
+                    jenis: if r == 0 {
+                        JenisRhk::Utama
+                    } else {
+                        JenisRhk::Tambahan
+                    },
+                    text: format!("Tersedianya dokumen kebijakan {r}"),
+                    superior_result: Some("Meningkatnya kualitas layanan publik".into()),
+                    perspektif: None,
+                    indicators: (0..2)
+                        .map(|k| Indicator {
+                            id: ind(r, k),
+                            text: format!("Jumlah dokumen {k}"),
+                            aspek: Some(Aspek::Kuantitas),
+                            target: Some(qty(4)),
+                        })
+                        .collect(),
+                },
+                at: t(year, 1, 5),
+            },
+            &me,
+            "PEGAWAI",
+        ));
+    }
+    out.push(ev(
+        PlanEvent::PlanSubmitted { at: t(year, 1, 6) },
+        &me,
+        "PEGAWAI",
+    ));
+    out.push(ev(
+        PlanEvent::PlanApproved {
+            by: ActorId::Nip(nip(appraiser_of(i))),
+            late: false,
+            at: t(year, 1, 20),
+        },
+        &boss,
+        "PENILAI",
+    ));
+    let evidence = vec![
+        Evidence::new(
+            "https://arsip/bukti.pdf",
+            &"ab".repeat(32),
+            "application/pdf",
+        )
+        .unwrap(),
+    ];
+    for (q, period) in [Period::Tw1, Period::Tw2, Period::Tw3, Period::Tw4]
+        .into_iter()
+        .enumerate()
+    {
+        let q = u32::try_from(q).unwrap();
+        let at = t(year, 3 * q + 3, 28);
+        for k in 0..2 {
+            out.push(ev(
+                PlanEvent::ReportFiled {
+                    report_id: Uuid::from_u128(
+                        (u128::from(i) << 64)
+                            | (u128::from(year as u32) << 8)
+                            | u128::from(q * 2 + k),
+                    ),
+                    indicator_id: ind(0, k),
+                    period,
+                    value: qty(i64::from((i + q + k) % 6)),
+                    evidence: evidence.clone(),
+                    note: Some("Laporan realisasi triwulan".into()),
+                    client_time: Some(at),
+                    late: false,
+                    at,
+                },
+                &me,
+                "PEGAWAI",
+            ));
+        }
+        out.push(ev(
+            PlanEvent::FeedbackGiven {
+                feedback_id: Uuid::from_u128((u128::from(i) << 64) | (1 << 40) | u128::from(q)),
+                about: FeedbackTarget::Indicator(ind(0, 0)),
+                period: Some(period),
+                text: "Pertahankan capaian".into(),
+                by: ActorId::Nip(nip(appraiser_of(i))),
+                at: at + TimeDelta::days(2),
+            },
+            &boss,
+            "PENILAI",
+        ));
+        let (hk, pk) = (rating(i + q), rating(i / 3 + q));
+        out.push(ev(
+            PlanEvent::EvaluationRecorded {
+                period,
+                hasil_kerja: hk,
+                perilaku: pk,
+                predikat: rules::predikat(hk, pk),
+                suggested_hasil_kerja: Some(hk),
+                result_ratings: vec![],
+                behaviour_feedback: vec![],
+                note: None,
+                by: ActorId::Nip(nip(appraiser_of(i))),
+                at: at + TimeDelta::days(5),
+            },
+            &boss,
+            "PENILAI",
+        ));
+    }
+    let (hk, pk) = (rating(i), rating(i / 3));
+    out.push(ev(
+        PlanEvent::EvaluationRecorded {
+            period: Period::Tahunan,
+            hasil_kerja: hk,
+            perilaku: pk,
+            predikat: rules::predikat(hk, pk),
+            suggested_hasil_kerja: Some(hk),
+            result_ratings: vec![],
+            behaviour_feedback: vec![],
+            note: None,
+            by: ActorId::Nip(nip(appraiser_of(i))),
+            at: t(year, 12, 30),
+        },
+        &boss,
+        "PENILAI",
+    ));
+    (kinerja::domain::plan::stream_id(&n, y, 1), out)
+}
+
+/// The year's training programmes (20 × 30 officers), surveys (every unit: 200 codes, 150
+/// answers), organisation predikat and a few awards.
+fn year_batches(year: i32) -> Vec<Batch> {
+    let y = Year::new(year).unwrap();
+    let admin = ("staff:bkpsdm", "PENGELOLA_KINERJA");
+    let mut out = Vec::new();
+    for p in 0..20u32 {
+        let id = Uuid::from_u128((u128::from(year as u32) << 32) | u128::from(p));
+        let mut es = vec![ev(
+            TrainingEvent::TrainingProgramAnnounced {
+                program_id: id,
+                programme: Programme {
+                    title: format!("Pelatihan {p} tahun {year}"),
+                    competence: CompetenceType::Teknis,
+                    route: Route::Klasikal,
+                    jp: 12 + p % 3 * 4,
+                    start: NaiveDate::from_ymd_opt(year, 3, 1).unwrap(),
+                    end: NaiveDate::from_ymd_opt(year, 3, 5).unwrap(),
+                    provider: "BPSDM Aceh".into(),
+                },
+                at: t(year, 2, 1),
+            },
+            admin.0,
+            admin.1,
+        )];
+        for k in 0..30u32 {
+            let n = nip((p * 300 + k * 7 + year as u32) % OFFICERS);
+            es.push(ev(
+                TrainingEvent::OfficerEnrolled {
+                    nip: n.clone(),
+                    at: t(year, 2, 10),
+                },
+                admin.0,
+                admin.1,
+            ));
+            if k % 6 != 0 {
+                es.push(ev(
+                    TrainingEvent::TrainingCompleted {
+                        nip: n,
+                        jp: 12 + p % 3 * 4,
+                        completed_on: NaiveDate::from_ymd_opt(year, 3, 5).unwrap(),
+                        certificate: Certificate::new("https://arsip/s.pdf", &"cd".repeat(32))
+                            .unwrap(),
+                        at: t(year, 3, 6),
+                    },
+                    admin.0,
+                    admin.1,
+                ));
+            }
+        }
+        out.push((kinerja::domain::training::stream_id(id), es));
+    }
+    for u in 1..=UNITS {
+        let code = UnitCode::parse(&unit_code(u)).unwrap();
+        let digests: Vec<String> = (0..200u32)
+            .map(|c| {
+                format!(
+                    "{:064x}",
+                    (u128::from(year as u32) << 64) | (u128::from(u) << 32) | u128::from(c)
+                )
+            })
+            .collect();
+        let mut es = vec![ev(
+            SurveyEvent::SurveyCodesIssued {
+                batch_id: Uuid::from_u128((u128::from(year as u32) << 32) | u128::from(u)),
+                unit: code.clone(),
+                year: y,
+                period: Period::Tw2,
+                service: format!("Layanan {u}"),
+                code_digests: digests.clone(),
+                at: t(year, 4, 1),
+            },
+            "staff:bkpsdm",
+            "ADMIN",
+        )];
+        for (c, d) in digests.iter().take(150).enumerate() {
+            let c = u8::try_from(c % 4).unwrap();
+            es.push(NewEvent::new(
+                "SurveyAnswered",
+                SurveyEvent::SurveyAnswered {
+                    code_digest: d.clone(),
+                    answers: (0..9).map(|k| 1 + (c + k) % 4).collect(),
+                    comment: None,
+                    at: t(year, 4, 2),
+                }
+                .to_data(),
+            ));
+        }
+        out.push((kinerja::domain::survey::stream_id(&code, y), es));
+        out.push((
+            format!("unit-{code}"),
+            vec![ev(
+                UnitEvent::OrganisationPredikatSet {
+                    year: y,
+                    period: Period::Tahunan,
+                    predikat: PredikatOrganisasi::Baik,
+                    decree_ref: format!("800/{u}/{year}"),
+                    set_by: nip(OFFICERS),
+                    at: t(year, 12, 20),
+                },
+                nip(OFFICERS).as_str(),
+                "ATASAN_PENILAI",
+            )],
+        ));
+    }
+    for a in 0..10u32 {
+        let i = (a * 577 + year as u32) % OFFICERS;
+        let id = Uuid::from_u128((u128::from(year as u32) << 40) | u128::from(a));
+        out.push((
+            kinerja::domain::award::stream_id(id),
+            vec![ev(
+                AwardEvent::AwardGranted {
+                    award_id: id,
+                    nip: nip(i),
+                    kind: AwardKind::AcaraResmi,
+                    ground: AwardGround::MelampauiTarget,
+                    basis: vec![BasisEvaluation {
+                        evaluation: EvaluationRef {
+                            year: y,
+                            seq: 1,
+                            period: Period::Tahunan,
+                        },
+                        hasil_kerja: Rating::DiAtas,
+                        predikat: kinerja::domain::PredikatPegawai::SangatBaik,
+                    }],
+                    overridden_findings: vec![],
+                    override_reason: None,
+                    by: ActorId::Staff("bkpsdm".into()),
+                    at: t(year + 1, 1, 10),
+                },
+                admin.0,
+                admin.1,
+            )],
+        ));
+    }
+    out
+}
+
+/// Append batches with `CALLERS` concurrent callers; the number of events appended.
+async fn append_all(store: &Arc<dyn EventStore>, batches: Vec<Batch>) -> u64 {
+    let total: u64 = batches.iter().map(|(_, e)| e.len() as u64).sum();
+    let batches = Arc::new(tokio::sync::Mutex::new(batches));
+    let mut tasks = Vec::new();
+    for _ in 0..CALLERS {
+        let (store, batches) = (store.clone(), batches.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Some((stream, events)) = batches.lock().await.pop() else {
+                    return;
+                };
+                store
+                    .append(
+                        &StreamId::parse(stream).unwrap(),
+                        ExpectedRevision::Any,
+                        events,
+                    )
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    total
+}
+
+/// Fill `store` with the domain log until it holds at least `n` events.
+async fn fill_domain(store: Arc<dyn EventStore>, n: u64) {
+    let mut have = append_all(&store, unit_batches()).await;
+    have += append_all(&store, officer_batches()).await;
+    let mut year = 2016;
+    while have < n {
+        let mut batches = year_batches(year);
+        // Officers' SKPs in reverse so that `pop` appends them in NIP order.
+        let mut plans: Vec<Batch> = (0..=OFFICERS).rev().map(|i| plan_batch(i, year)).collect();
+        let need = n - have;
+        let mut count: u64 = batches.iter().map(|(_, e)| e.len() as u64).sum();
+        while count < need {
+            let Some(b) = plans.pop() else { break };
+            count += b.1.len() as u64;
+            batches.push(b);
+        }
+        batches.reverse();
+        have += append_all(&store, batches).await;
+        eprintln!("  domain log: {have} events (year {year})");
+        year += 1;
+    }
+}
+
+async fn sqlite_domain_log(n: u64) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("domain-{n}.db"));
+    let url = format!("sqlite://{}", path.display());
+    let ok = std::fs::exists(dir.join(format!("domain-{n}.done"))).unwrap_or(false);
+    if !ok {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let store: Arc<dyn EventStore> = Arc::new(
+            SqliteStore::open(&url, WriterOptions::default())
+                .await
+                .unwrap(),
+        );
+        eprintln!("building the SQLite domain log of {n} events (cached)");
+        fill_domain(store.clone(), n).await;
+        store.shutdown().await;
+        std::fs::write(dir.join(format!("domain-{n}.done")), b"").unwrap();
+    }
+    url
+}
+
+async fn postgres_domain_log(n: u64) -> Option<String> {
+    let db = format!("kinerja_bench_domain_{n}");
+    if !common::pg_database(&db, false).await {
+        return None;
+    }
+    let url = common::pg_url(&db);
+    let store: Arc<dyn EventStore> = Arc::new(
+        PostgresStore::open(&url, WriterOptions::default())
+            .await
+            .unwrap(),
+    );
+    let head = store.head().await.unwrap().position;
+    if head < n {
+        store.shutdown().await;
+        common::pg_database(&db, true).await;
+        let store: Arc<dyn EventStore> = Arc::new(
+            PostgresStore::open(&url, WriterOptions::default())
+                .await
+                .unwrap(),
+        );
+        eprintln!("building the PostgreSQL domain log of {n} events (cached)");
+        fill_domain(store.clone(), n).await;
+        store.shutdown().await;
+    } else {
+        store.shutdown().await;
+    }
+    Some(url)
+}
+
+async fn open(url: &str) -> (Arc<dyn EventStore>, ReadDb) {
+    let store = kinerja::store::open(url, WriterOptions::default())
+        .await
+        .unwrap();
+    (store, ReadDb::open(url).await.unwrap())
+}
+
+async fn read_everything(store: &dyn EventStore) -> Vec<RecordedEvent> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.read_all(after, 20_000).await.unwrap();
+        let Some(last) = page.last().map(|e| e.position) else {
+            return out;
+        };
+        after = last;
+        out.extend(page);
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Benches
+// ------------------------------------------------------------------------------------------------
+
+fn rebuild(c: &mut Criterion) {
+    let rt = runtime();
+    let n = events_wanted();
+    let mut g = c.benchmark_group("rebuild_1m");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(1));
+    g.warm_up_time(Duration::from_millis(1));
+    let sqlite = rt.block_on(sqlite_domain_log(n));
+    let (store, _) = rt.block_on(open(&sqlite));
+    let events = rt.block_on(read_everything(store.as_ref()));
+    let total = events.len() as u64;
+    g.throughput(Throughput::Elements(total));
+    g.bench_function("fold_in_memory", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                let mut all = kinerja::projections::all();
+                let start = Instant::now();
+                let mut changes = Changes::default();
+                let mut topics = Vec::new();
+                for chunk in events.chunks(20_000) {
+                    for e in chunk {
+                        let env = Envelope::new(e.clone());
+                        for p in &mut all {
+                            p.apply(&env);
+                        }
+                    }
+                    for p in &mut all {
+                        p.flush(&mut changes, &mut topics);
+                    }
+                    std::hint::black_box(changes.rows.len());
+                    changes = Changes::default();
+                    topics.clear();
+                }
+                spent += start.elapsed();
+            }
+            spent
+        });
+    });
+    drop(events);
+    let mut backends = vec![("sqlite", sqlite)];
+    if let Some(pg) = rt.block_on(postgres_domain_log(n)) {
+        backends.push(("postgres", pg));
+    }
+    for (name, url) in &backends {
+        let (store, db) = rt.block_on(open(url));
+        let mut projector = rt.block_on(Projector::new(db, store.clone())).unwrap();
+        projector.page = 20_000;
+        g.bench_function(format!("{name}/projector"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    rt.block_on(projector.rebuild(None, |_| {})).unwrap();
+                }
+                start.elapsed()
+            });
+        });
+        rt.block_on(store.shutdown());
+    }
+    g.finish();
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn scorecard_query(c: &mut Criterion) {
+    let rt = runtime();
+    let n = events_wanted();
+    let mut backends = vec![("sqlite", rt.block_on(sqlite_domain_log(n)))];
+    if let Some(pg) = rt.block_on(postgres_domain_log(n)) {
+        backends.push(("postgres", pg));
+    }
+    let config = DomainConfig::default();
+    let mut g = c.benchmark_group("scorecard");
+    for (name, url) in &backends {
+        let (store, db) = rt.block_on(open(url));
+        let projector = rt
+            .block_on(Projector::new(db.clone(), store.clone()))
+            .unwrap();
+        rt.block_on(projector.catch_up(|_| {})).unwrap();
+        let year = 2016;
+        let mut i = 0u32;
+        let mut next = move || {
+            i = (i + 2_654_435_761u32.wrapping_mul(7)) % OFFICERS;
+            nip(i).as_str().to_string()
+        };
+        let pk = "select doc from rm_officer where k = $1";
+        g.bench_function(format!("{name}/query"), |b| {
+            b.iter(|| {
+                let who = next();
+                rt.block_on(scorecard::scorecard(&db, &config, &who, year, Period::Tw2))
+                    .unwrap()
+                    .unwrap()
+            });
+        });
+        g.bench_function(format!("{name}/pk_lookup"), |b| {
+            b.iter(|| {
+                let who = next();
+                rt.block_on(db.docs(pk, &[Val::Text(Some(who))])).unwrap()
+            });
+        });
+        // Latency distribution of single calls.
+        for what in ["query", "pk_lookup"] {
+            let mut lat = Vec::with_capacity(20_000);
+            for _ in 0..20_000 {
+                let who = next();
+                let start = Instant::now();
+                if what == "query" {
+                    rt.block_on(scorecard::scorecard(&db, &config, &who, year, Period::Tw2))
+                        .unwrap();
+                } else {
+                    rt.block_on(db.docs(pk, &[Val::Text(Some(who))])).unwrap();
+                }
+                lat.push(start.elapsed());
+            }
+            lat.sort();
+            println!(
+                "latency scorecard/{name}/{what}: p50 {:?} p99 {:?} max {:?} (20000 calls)",
+                percentile(&lat, 0.50),
+                percentile(&lat, 0.99),
+                lat[lat.len() - 1]
+            );
+        }
+        rt.block_on(store.shutdown());
+    }
+    g.finish();
+}
+
+criterion_group!(benches, rebuild, scorecard_query);
+criterion_main!(benches);
