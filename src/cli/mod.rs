@@ -10,6 +10,8 @@ use crate::store::{self, writer::WriterOptions};
 
 pub mod import;
 pub mod ledger;
+pub mod load;
+pub mod seed;
 pub mod serve;
 pub mod token;
 
@@ -50,6 +52,10 @@ pub enum Command {
     /// Bulk imports (officers from CSV), through the same checks as the API.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Fill the database with a deterministic demo city (`--demo`), through the use cases.
+    Seed(seed::SeedArgs),
+    /// Drive a running local server with a mixed workload; print throughput and latency.
+    Load(load::LoadArgs),
 }
 
 /// Parse the arguments and run the chosen command.
@@ -106,5 +112,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(command) => ledger::keys(command).await,
         Command::Proof(command) => ledger::proof(command).await,
         Command::Import(command) => import::run(command).await,
+        Command::Seed(args) => seed::run(args).await,
+        Command::Load(args) => load::run(args).await,
     }
 }
