@@ -97,3 +97,21 @@ async fn the_same_seed_gives_the_same_log() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[test]
+fn load_percentiles_use_the_nearest_rank() {
+    use kinerja::cli::load::{loopback_addr, percentile, summarise};
+    let v: Vec<u64> = (1..=100).collect();
+    assert_eq!(percentile(&v, 50.0), 50);
+    assert_eq!(percentile(&v, 95.0), 95);
+    assert_eq!(percentile(&v, 99.0), 99);
+    assert_eq!(percentile(&v, 100.0), 100);
+    assert_eq!(percentile(&[], 50.0), 0);
+    assert_eq!(percentile(&[7], 99.0), 7);
+    let s = summarise(vec![30, 10, 20], 1);
+    assert_eq!((s.count, s.errors, s.p50, s.p99, s.max), (3, 1, 20, 30, 30));
+    assert!(loopback_addr("http://127.0.0.1:8080").is_ok());
+    assert!(loopback_addr("http://localhost:8080/").is_ok());
+    assert!(loopback_addr("http://10.0.0.1:8080").is_err());
+    assert!(loopback_addr("http://example.com").is_err());
+}
