@@ -2,7 +2,8 @@
 //! a bounded time, and print throughput, p50/p95/p99 latency per endpoint and errors.
 //!
 //! Tokens come from `kinerja seed --demo --tokens-out FILE`: lines of `role<TAB>subject<TAB>token`
-//! with roles `admin`, `auditor`, `officer` (subject: NIP) and `appraiser` (subject: NIP). The
+//! with roles `admin`, `auditor`, `officer` (subject: NIP) and `appraiser` (subject: NIP, then a
+//! fourth column: a subordinate's NIP, whose SKP the appraiser reads). The
 //! HTTP/1.1 client is minimal: one keep-alive connection per worker, `Content-Length` or chunked
 //! bodies. Only loopback URLs are accepted.
 
@@ -49,6 +50,8 @@ pub struct TokenLine {
     pub role: String,
     pub subject: String,
     pub token: String,
+    /// For an appraiser: a subordinate whose SKP it may read.
+    pub subordinate: Option<String>,
 }
 
 /// Parse a tokens file.
@@ -60,6 +63,7 @@ pub fn parse_tokens(text: &str) -> Vec<TokenLine> {
                 role: p.next()?.to_string(),
                 subject: p.next()?.to_string(),
                 token: p.next()?.trim().to_string(),
+                subordinate: p.next().map(|s| s.trim().to_string()),
             })
         })
         .collect()
@@ -218,6 +222,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
             role: "admin".into(),
             subject: String::new(),
             token: t.clone(),
+            subordinate: None,
         }],
         (None, None) => bail!("give --tokens-file (from seed --demo --tokens-out) or --token"),
     };
@@ -279,8 +284,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
                     50..=64 if !appraisers.is_empty() => {
                         let t = any(&appraisers, &mut rng).unwrap_or_else(|| staff[0].clone());
                         (
-                            "GET appraiser plan",
-                            format!("/api/v1/officers/{}/plans/{year}", t.subject),
+                            "GET subordinate plan",
+                            format!(
+                                "/api/v1/officers/{}/plans/{year}",
+                                t.subordinate.as_deref().unwrap_or(&t.subject)
+                            ),
                             t.token,
                         )
                     }

@@ -32,7 +32,7 @@ pub struct SeedArgs {
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
     /// Write access tokens (admin, auditor, sampled officers and their appraisers) to this file,
-    /// one `role<TAB>subject<TAB>token` a line, for `kinerja load --tokens-file`.
+    /// one `role<TAB>subject<TAB>token` a line (appraisers add `<TAB>subordinate NIP`), for `kinerja load --tokens-file`.
     #[arg(long)]
     pub tokens_out: Option<std::path::PathBuf>,
     #[command(flatten)]
@@ -123,7 +123,7 @@ async fn write_tokens(
             let (token, ..) = app
                 .issue_token(Subject::Officer { nip: p.clone() }, &meta)
                 .await?;
-            lines.push(format!("appraiser\t{p}\t{token}"));
+            lines.push(format!("appraiser\t{p}\t{token}\t{nip}"));
         }
     }
     let mut f = std::fs::File::create(path)?;
