@@ -10,6 +10,8 @@ use crate::store::{self, writer::WriterOptions};
 
 pub mod import;
 pub mod ledger;
+pub mod load;
+pub mod seed;
 pub mod serve;
 pub mod token;
 
@@ -52,6 +54,10 @@ pub enum Command {
     Import(import::ImportCommand),
     /// Drop and rebuild one read model (or all) from position 0, with a progress bar.
     Rebuild(crate::projections::cli::RebuildArgs),
+    /// Fill the database with a deterministic demo city (`--demo`), through the use cases.
+    Seed(seed::SeedArgs),
+    /// Drive a running local server with a mixed workload; print throughput and latency.
+    Load(load::LoadArgs),
 }
 
 /// Parse the arguments and run the chosen command.
@@ -109,5 +115,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Proof(command) => ledger::proof(command).await,
         Command::Import(command) => import::run(command).await,
         Command::Rebuild(args) => crate::projections::cli::rebuild(args).await,
+        Command::Seed(args) => seed::run(args).await,
+        Command::Load(args) => load::run(args).await,
     }
 }
