@@ -126,9 +126,12 @@ def main():
         "|---|---|---|---|",
     ]
     out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    extra = os.path.join(ROOT, "benches", "NOTES.md")
-    if os.path.exists(extra):
-        out += ["", open(extra).read().strip()]
+    for extra in ("NOTES.md", "PROJECTIONS.md"):
+        path = os.path.join(ROOT, "benches", extra)
+        if os.path.exists(path):
+            text = open(path).read().strip()
+            # Demote the file's own title under this page's.
+            out += ["", text.replace("# ", "## ", 1) if text.startswith("# ") else text]
     open(os.path.join(ROOT, "BENCHMARKS.md"), "w").write("\n".join(out) + "\n")
     print("\n".join(out))
 
