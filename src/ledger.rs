@@ -12,7 +12,7 @@ use crate::proofs::{
     self, ConsistencyProof, Frontier, Hash, InclusionProof, ProofError, PublicKey, SignedTreeHead,
     SigningKey, leaf_hash,
 };
-use crate::store::verify::{ChainBreak, ChainReport, verify_chain_with};
+use crate::store::verify::{ChainBreak, ChainReport, verify_chain_with, walk_chain};
 use crate::store::{EventStore, Position, StoreError};
 
 /// The one error type of this layer.
@@ -274,7 +274,7 @@ pub async fn verify_kept_head(
     head: &SignedTreeHead,
     key: &PublicKey,
     page: usize,
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
 ) -> Result<Result<(), VerifyFailure>, LedgerError> {
     if let Err(e) = proofs::verify_head(head, key) {
         return Ok(Err(VerifyFailure::HeadSignature {
@@ -290,37 +290,12 @@ pub async fn verify_kept_head(
         }));
     }
     let mut frontier = Frontier::new();
-    let mut after = 0;
-    let mut prev = [0u8; 32];
-    while frontier.size() < head.tree_size {
-        let want = usize::try_from(head.tree_size - frontier.size()).unwrap_or(usize::MAX);
-        let events = store.read_all(after, page.min(want).max(1)).await?;
-        if events.is_empty() {
-            break;
-        }
-        for e in &events {
-            let expected = after + 1;
-            let computed = crate::store::chain::event_hash(&prev, e.into());
-            if e.position != expected {
-                return Ok(Err(VerifyFailure::Chain(ChainBreak::Gap {
-                    expected,
-                    found: e.position,
-                    event_id: e.event_id,
-                })));
-            }
-            if computed != e.hash {
-                return Ok(Err(VerifyFailure::Chain(ChainBreak::HashMismatch {
-                    position: e.position,
-                    event_id: e.event_id,
-                    stored: hex::encode(e.hash),
-                    computed: hex::encode(computed),
-                })));
-            }
-            prev = computed;
-            after = e.position;
-            frontier.push(leaf_hash(&e.hash));
-        }
-        progress(after);
+    let walked = walk_chain(store, page, Some(head.tree_size), progress, |e| {
+        frontier.push(leaf_hash(&e.hash));
+    })
+    .await?;
+    if let Err(broken) = walked {
+        return Ok(Err(VerifyFailure::Chain(broken)));
     }
     let computed = frontier.root();
     if frontier.size() != head.tree_size || computed != head.root_hash {

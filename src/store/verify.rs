@@ -68,16 +68,60 @@ pub async fn verify_chain(
 pub async fn verify_chain_with(
     store: &dyn EventStore,
     page: usize,
-    mut progress: impl FnMut(u64),
-    mut on_event: impl FnMut(&RecordedEvent),
+    progress: impl FnMut(u64),
+    on_event: impl FnMut(&RecordedEvent),
 ) -> Result<Result<ChainReport, ChainBreak>, StoreError> {
     let recorded = store.head().await?;
+    let head = match walk_chain(store, page, None, progress, on_event).await? {
+        Ok(head) => head,
+        Err(broken) => return Ok(Err(broken)),
+    };
+    if recorded.position != head.position {
+        return Ok(Err(ChainBreak::HeadMismatch {
+            recorded: recorded.position,
+            actual: head.position,
+        }));
+    }
+    if recorded.hash != head.hash {
+        return Ok(Err(ChainBreak::HeadHashMismatch {
+            position: head.position,
+        }));
+    }
+    Ok(Ok(ChainReport {
+        events: head.position,
+        head,
+    }))
+}
+
+/// Recompute the chain from position 1 up to `upto` (the whole log when None), handing each
+/// event whose hash checks out to `on_event`, in order; the head reached, or the first break.
+/// Pages are `page` events; the next page is read while the current one is hashed (the database
+/// works on another core).
+pub async fn walk_chain(
+    store: &dyn EventStore,
+    page: usize,
+    upto: Option<Position>,
+    mut progress: impl FnMut(u64),
+    mut on_event: impl FnMut(&RecordedEvent),
+) -> Result<Result<LogHead, ChainBreak>, StoreError> {
     let page = page.max(1);
+    // How many events to read after `after`: a page, but never past `upto`.
+    let want = |after: Position| match upto {
+        None => page,
+        Some(end) => usize::try_from(end.saturating_sub(after))
+            .unwrap_or(usize::MAX)
+            .min(page),
+    };
+    let read = |after: Position| async move {
+        match want(after) {
+            0 => Ok(Vec::new()),
+            n => store.read_all(after, n).await,
+        }
+    };
     let mut prev: Hash = [0; 32];
     let mut head = LogHead::EMPTY;
-    let mut events = store.read_all(0, page).await?;
+    let mut events = read(0).await?;
     while let Some(last) = events.last().map(|e| e.position) {
-        // Read the next page while this one is hashed: the database works on another core.
         let check = async {
             for e in &events {
                 let expected = head.position + 1;
@@ -107,26 +151,12 @@ pub async fn verify_chain_with(
             }
             Ok(())
         };
-        let (next, checked) = tokio::join!(store.read_all(last, page), check);
+        let (next, checked) = tokio::join!(read(last), check);
         if let Err(broken) = checked {
             return Ok(Err(broken));
         }
         progress(head.position);
         events = next?;
     }
-    if recorded.position != head.position {
-        return Ok(Err(ChainBreak::HeadMismatch {
-            recorded: recorded.position,
-            actual: head.position,
-        }));
-    }
-    if recorded.hash != head.hash {
-        return Ok(Err(ChainBreak::HeadHashMismatch {
-            position: head.position,
-        }));
-    }
-    Ok(Ok(ChainReport {
-        events: head.position,
-        head,
-    }))
+    Ok(Ok(head))
 }
