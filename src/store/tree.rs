@@ -63,6 +63,18 @@ pub fn compose(
     stored
 }
 
+/// The frontier of the tree at `size` from the nodes `Frontier::nodes_needed(size)` fetched; a
+/// missing node means the stored tree is damaged.
+pub fn frontier_from(
+    nodes: &HashMap<NodeRef, Hash>,
+    size: u64,
+) -> Result<Frontier, crate::store::StoreError> {
+    Frontier::from_store(nodes, size).map_err(|e| crate::store::StoreError::Corrupt {
+        position: size,
+        reason: format!("merkle tree: {e}"),
+    })
+}
+
 /// Feed a batch's chain hashes to the frontier; the nodes to store.
 pub fn grow(
     frontier: &mut Frontier,

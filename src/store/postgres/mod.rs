@@ -356,10 +356,7 @@ async fn tree_nodes_with(
 /// The frontier of the tree at `size`, from what is stored.
 async fn load_frontier(conn: &mut sqlx::PgConnection, size: u64) -> Result<Frontier, StoreError> {
     let nodes = tree_nodes_with(conn, &Frontier::nodes_needed(size)).await?;
-    Frontier::from_store(&nodes, size).map_err(|e| StoreError::Corrupt {
-        position: size,
-        reason: format!("merkle tree: {e}"),
-    })
+    tree::frontier_from(&nodes, size)
 }
 
 /// The writer side: one connection (from a pool of one, so a dropped connection is replaced).

@@ -333,10 +333,7 @@ async fn tree_nodes_with(
 /// The frontier of the tree at `size`, from what is stored.
 async fn load_frontier(conn: &mut SqliteConnection, size: u64) -> Result<Frontier, StoreError> {
     let nodes = tree_nodes_with(conn, &Frontier::nodes_needed(size)).await?;
-    Frontier::from_store(&nodes, size).map_err(|e| StoreError::Corrupt {
-        position: size,
-        reason: format!("merkle tree: {e}"),
-    })
+    tree::frontier_from(&nodes, size)
 }
 
 /// The writer side: one connection, one transaction per batch.
