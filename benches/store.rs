@@ -7,6 +7,9 @@
 //! - `verify_1m/{backend}`: the chain walk over 1,000,000 events;
 //! - `append_64_callers/{backend}/group_commit_no_merkle`: the same store without maintaining the
 //!   Merkle tree, the baseline for the tree's cost;
+//! - `append_64_callers/disk/fdatasync_per_64_events`: the disk's ceiling for a durable group
+//!   commit, with no database at all: the same 6,400 events' bytes appended to a plain file, one
+//!   `fdatasync` per 64 events (64 callers can have at most 64 events waiting for one commit);
 //! - `proofs/…`: inclusion and consistency proofs from the stored tree of the 1,000,000-event
 //!   log, and from an in-memory tree of 10,000,000 leaves.
 //!
@@ -72,6 +75,22 @@ fn append_64_callers(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(CALLERS * PER_CALLER));
+    group.bench_function("disk/fdatasync_per_64_events", |b| {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes: Vec<u8> = (0..CALLERS)
+            .flat_map(|i| serde_json::to_vec(&common::report(i).data).unwrap())
+            .collect();
+        b.iter_custom(|iters| {
+            use std::io::Write;
+            let mut file = std::fs::File::create(dir.path().join("wal")).unwrap();
+            let start = Instant::now();
+            for _ in 0..iters * PER_CALLER {
+                file.write_all(&bytes).unwrap();
+                file.sync_data().unwrap();
+            }
+            start.elapsed()
+        })
+    });
     for backend in ["sqlite", "postgres"] {
         for (mode, batching, merkle) in [
             ("group_commit", true, true),

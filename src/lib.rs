@@ -14,7 +14,7 @@
 //! - [`ledger`]: proofs, signed heads and full verification over a store.
 //! - [`config`]: typed settings read from flags and `KINERJA_…` environment variables.
 //! - [`cli`]: the `kinerja` command line.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,

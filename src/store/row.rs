@@ -81,6 +81,26 @@ pub fn to_events(rows: Vec<EventRow>) -> Result<Vec<RecordedEvent>, StoreError> 
     rows.into_iter().map(RecordedEvent::try_from).collect()
 }
 
+/// Decode event rows as they arrive from the database (so that decoding overlaps with the
+/// database producing the next rows, instead of waiting for the whole page first).
+pub async fn collect_events<R, S>(
+    mut rows: S,
+    classify: fn(sqlx::Error) -> StoreError,
+) -> Result<Vec<RecordedEvent>, StoreError>
+where
+    R: sqlx::Row,
+    S: futures::Stream<Item = Result<R, sqlx::Error>> + Unpin,
+    for<'r> EventRow: sqlx::FromRow<'r, R>,
+{
+    use futures::TryStreamExt;
+    let mut events = Vec::new();
+    while let Some(row) = rows.try_next().await.map_err(classify)? {
+        let row: EventRow = sqlx::FromRow::from_row(&row).map_err(classify)?;
+        events.push(RecordedEvent::try_from(row)?);
+    }
+    Ok(events)
+}
+
 /// A position or revision as the signed 64-bit integer SQL stores (saturating).
 pub fn sql_int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

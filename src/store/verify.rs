@@ -3,7 +3,7 @@
 //! reordered event, a stored head that points past the end).
 
 use super::chain::{EnvelopeRef, event_hash};
-use super::{EventStore, Hash, LogHead, Position, RecordedEvent, StoreError};
+use super::{EventStore, LogHead, Position, RecordedEvent, StoreError};
 
 /// What a clean walk found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,10 +93,18 @@ pub async fn verify_chain_with(
     }))
 }
 
+/// How many pages are read and checked at once by [`walk_chain`].
+const PAGES_IN_FLIGHT: usize = 4;
+
 /// Recompute the chain from position 1 up to `upto` (the whole log when None), handing each
 /// event whose hash checks out to `on_event`, in order; the head reached, or the first break.
-/// Pages are `page` events; the next page is read while the current one is hashed (the database
-/// works on another core).
+///
+/// Every stored row carries its own hash, so a page can be checked on its own once the stored
+/// hash of the event before it is known: each page is read together with that one event, and
+/// checking the whole chain is checking every page (event `p` is checked against the stored hash
+/// of `p - 1`, which its own page checked in turn). Up to [`PAGES_IN_FLIGHT`] pages are read on
+/// separate connections and hashed on blocking threads at once; they are handed on in order.
+/// Events appended after the walk began (when `upto` is None) are walked one page at a time.
 pub async fn walk_chain(
     store: &dyn EventStore,
     page: usize,
@@ -104,59 +112,136 @@ pub async fn walk_chain(
     mut progress: impl FnMut(u64),
     mut on_event: impl FnMut(&RecordedEvent),
 ) -> Result<Result<LogHead, ChainBreak>, StoreError> {
-    let page = page.max(1);
-    // How many events to read after `after`: a page, but never past `upto`.
-    let want = |after: Position| match upto {
-        None => page,
-        Some(end) => usize::try_from(end.saturating_sub(after))
-            .unwrap_or(usize::MAX)
-            .min(page),
+    use futures::StreamExt;
+
+    let page = u64::try_from(page.max(1)).unwrap_or(u64::MAX);
+    let end = match upto {
+        Some(end) => end,
+        None => store.head().await?.position,
     };
-    let read = |after: Position| async move {
-        match want(after) {
-            0 => Ok(Vec::new()),
-            n => store.read_all(after, n).await,
-        }
-    };
-    let mut prev: Hash = [0; 32];
+    let pages = futures::stream::iter((0..end.div_ceil(page)).map(|k| {
+        let first = k * page + 1;
+        let last = (first + page - 1).min(end);
+        check_page(store, first, last)
+    }))
+    .buffered(PAGES_IN_FLIGHT);
+    futures::pin_mut!(pages);
     let mut head = LogHead::EMPTY;
-    let mut events = read(0).await?;
-    while let Some(last) = events.last().map(|e| e.position) {
-        let check = async {
-            for e in &events {
-                let expected = head.position + 1;
-                if e.position != expected {
-                    return Err(ChainBreak::Gap {
-                        expected,
-                        found: e.position,
-                        event_id: e.event_id,
-                    });
-                }
-                let computed = event_hash(&prev, EnvelopeRef::from(e));
-                if computed != e.hash {
-                    return Err(ChainBreak::HashMismatch {
-                        position: e.position,
-                        event_id: e.event_id,
-                        stored: hex::encode(e.hash),
-                        computed: hex::encode(computed),
-                    });
-                }
-                prev = computed;
-                on_event(e);
-                head = LogHead {
-                    position: e.position,
-                    hash: computed,
-                    recorded_at_micros: e.recorded_at.timestamp_micros(),
-                };
-            }
-            Ok(())
-        };
-        let (next, checked) = tokio::join!(read(last), check);
-        if let Err(broken) = checked {
-            return Ok(Err(broken));
+    while let Some(checked) = pages.next().await {
+        let (last, events, outcome) = checked?;
+        for e in &events {
+            on_event(e);
+        }
+        match outcome {
+            Ok(reached) => head = reached,
+            Err(broken) => return Ok(Err(broken)),
         }
         progress(head.position);
-        events = next?;
+        if head.position < last {
+            // The log ends before the recorded head: the caller names the mismatch.
+            return Ok(Ok(head));
+        }
     }
-    Ok(Ok(head))
+    if upto.is_some() {
+        return Ok(Ok(head));
+    }
+    // Whatever was appended while the walk ran.
+    loop {
+        let first = head.position + 1;
+        let (_, events, outcome) = check_page(store, first, first + page - 1).await?;
+        for e in &events {
+            on_event(e);
+        }
+        let reached = match outcome {
+            Ok(reached) => reached,
+            Err(broken) => return Ok(Err(broken)),
+        };
+        if reached.position == head.position {
+            return Ok(Ok(head));
+        }
+        head = reached;
+        progress(head.position);
+    }
+}
+
+/// A checked page: its last position, the events that checked out (only those before the break
+/// when there is one), and the head after them or the first break.
+type Checked = (Position, Vec<RecordedEvent>, Result<LogHead, ChainBreak>);
+
+/// Read positions `first..=last` and the event before them, and check each against the chain.
+async fn check_page(
+    store: &dyn EventStore,
+    first: Position,
+    last: Position,
+) -> Result<Checked, StoreError> {
+    let want = usize::try_from(last + 1 - first).unwrap_or(usize::MAX);
+    let mut events = store
+        .read_all(first.saturating_sub(2), want + usize::from(first > 1))
+        .await?;
+    let before = if first > 1 {
+        match events.first() {
+            Some(e) if e.position == first - 1 => Some(events.remove(0)),
+            // The event before the page is missing: the previous page names the gap.
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let checked = tokio::task::spawn_blocking(move || {
+        let outcome = match &before {
+            Some(b) => check_run(
+                LogHead {
+                    position: b.position,
+                    hash: b.hash,
+                    recorded_at_micros: b.recorded_at.timestamp_micros(),
+                },
+                &events,
+            ),
+            None if first == 1 => check_run(LogHead::EMPTY, &events),
+            None => Err(ChainBreak::Gap {
+                expected: first - 1,
+                found: events.first().map_or(first, |e| e.position),
+                event_id: events.first().map(|e| e.event_id).unwrap_or_default(),
+            }),
+        };
+        if let Err(broken) = &outcome {
+            let stop = broken.position();
+            events.retain(|e| e.position < stop);
+        }
+        (last, events, outcome)
+    })
+    .await
+    .map_err(|e| StoreError::Backend(format!("chain check task failed: {e}")))?;
+    Ok(checked)
+}
+
+/// Check consecutive events that follow `from`: positions without a gap, each stored hash equal
+/// to the hash of its fields chained to the one before.
+fn check_run(from: LogHead, events: &[RecordedEvent]) -> Result<LogHead, ChainBreak> {
+    let mut head = from;
+    for e in events {
+        let expected = head.position + 1;
+        if e.position != expected {
+            return Err(ChainBreak::Gap {
+                expected,
+                found: e.position,
+                event_id: e.event_id,
+            });
+        }
+        let computed = event_hash(&head.hash, EnvelopeRef::from(e));
+        if computed != e.hash {
+            return Err(ChainBreak::HashMismatch {
+                position: e.position,
+                event_id: e.event_id,
+                stored: hex::encode(e.hash),
+                computed: hex::encode(computed),
+            });
+        }
+        head = LogHead {
+            position: e.position,
+            hash: computed,
+            recorded_at_micros: e.recorded_at.timestamp_micros(),
+        };
+    }
+    Ok(head)
 }

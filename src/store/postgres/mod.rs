@@ -108,13 +108,7 @@ impl PostgresStore {
         &self,
         query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = query.fetch_all(&self.pool).await.map_err(classify)?;
-        let rows = rows
-            .iter()
-            .map(sqlx::FromRow::from_row)
-            .collect::<Result<Vec<EventRow>, _>>()
-            .map_err(classify)?;
-        to_events(rows)
+        super::row::collect_events(query.fetch(&self.pool), classify).await
     }
 }
 

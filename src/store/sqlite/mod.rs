@@ -3,6 +3,7 @@
 //! `BEGIN IMMEDIATE`, writes a whole batch and commits once.
 
 mod error;
+mod raw;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -31,6 +32,7 @@ use super::{
 };
 use crate::proofs::{Frontier, Hash, NodeRef, SignedTreeHead};
 use error::classify;
+use raw::Bind;
 
 /// The embedded migrations of the SQLite event store.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -109,17 +111,8 @@ impl SqliteStore {
         &self.pool
     }
 
-    async fn fetch(
-        &self,
-        query: sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = query.fetch_all(&self.pool).await.map_err(classify)?;
-        let rows = rows
-            .iter()
-            .map(sqlx::FromRow::from_row)
-            .collect::<Result<Vec<EventRow>, _>>()
-            .map_err(classify)?;
-        to_events(rows)
+    async fn fetch(&self, sql: &str, binds: &[Bind<'_>]) -> Result<Vec<RecordedEvent>, StoreError> {
+        raw::read_events(&self.pool, sql, binds).await
     }
 }
 
@@ -176,10 +169,12 @@ impl EventStore for SqliteStore {
             }
         };
         self.fetch(
-            sqlx::query(sql)
-                .bind(stream.as_str())
-                .bind(revision)
-                .bind(sql_limit(limit)),
+            sql,
+            &[
+                Bind::Text(stream.as_str()),
+                Bind::Int(revision),
+                Bind::Int(sql_limit(limit)),
+            ],
         )
         .await
     }
@@ -199,9 +194,8 @@ impl EventStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.fetch(
-            sqlx::query(include_str!("sql/read_all.sql"))
-                .bind(sql_int(after))
-                .bind(sql_limit(limit)),
+            include_str!("sql/read_all.sql"),
+            &[Bind::Int(sql_int(after)), Bind::Int(sql_limit(limit))],
         )
         .await
     }
@@ -213,10 +207,12 @@ impl EventStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.fetch(
-            sqlx::query(include_str!("sql/read_category.sql"))
-                .bind(category)
-                .bind(sql_int(after))
-                .bind(sql_limit(limit)),
+            include_str!("sql/read_category.sql"),
+            &[
+                Bind::Text(category),
+                Bind::Int(sql_int(after)),
+                Bind::Int(sql_limit(limit)),
+            ],
         )
         .await
     }
@@ -228,10 +224,12 @@ impl EventStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.fetch(
-            sqlx::query(include_str!("sql/read_event_type.sql"))
-                .bind(event_type)
-                .bind(sql_int(after))
-                .bind(sql_limit(limit)),
+            include_str!("sql/read_event_type.sql"),
+            &[
+                Bind::Text(event_type),
+                Bind::Int(sql_int(after)),
+                Bind::Int(sql_limit(limit)),
+            ],
         )
         .await
     }

@@ -1,0 +1,211 @@
+//! Reading pages of events straight through SQLite's C API, on a connection borrowed from the
+//! pool.
+//!
+//! sqlx's SQLite driver steps every statement on a worker thread and sends each row, copied into
+//! reference-counted values, over a channel to the async side, which then decodes it again. For a
+//! replay or a `verify` of a million events that hand-over costs more than SQLite's own work
+//! (see BENCHMARKS.md, `replay_1m`). Here the statement is stepped on the calling thread (inside
+//! `block_in_place` on a multi-threaded runtime) and each row is copied once, into its
+//! [`RecordedEvent`]. The connection stays locked for the whole statement, so the driver never
+//! touches it at the same time. This is the only unsafe code in kinerja; it is kept to preparing,
+//! binding, stepping and reading columns of one statement, which is finalised on every path.
+
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, c_int};
+use std::ptr::{self, NonNull};
+
+use chrono::DateTime;
+use libsqlite3_sys as ffi;
+use sqlx::SqlitePool;
+
+use super::error::classify;
+use crate::store::{RecordedEvent, StoreError};
+
+/// A parameter of the statement, `?1`, `?2`, … in order.
+#[derive(Debug, Clone, Copy)]
+pub enum Bind<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// Run `sql` (which selects the event columns in the order of [`crate::store::row::EventRow`])
+/// with `binds` and return its rows as events.
+pub async fn read_events(
+    pool: &SqlitePool,
+    sql: &str,
+    binds: &[Bind<'_>],
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut conn = pool.acquire().await.map_err(classify)?;
+    let mut handle = conn.lock_handle().await.map_err(classify)?;
+    let db = handle.as_raw_handle();
+    let run = || {
+        // SAFETY: `db` is an open connection that `handle` keeps locked (the driver's worker
+        // cannot use it) until this returns; the statement is used on this thread only.
+        unsafe { Statement::prepare(db, sql)?.read(binds) }
+    };
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
+        _ => run(),
+    }
+}
+
+/// A prepared statement, finalised when dropped.
+struct Statement {
+    db: NonNull<ffi::sqlite3>,
+    stmt: NonNull<ffi::sqlite3_stmt>,
+}
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        // SAFETY: `stmt` came from `sqlite3_prepare_v2` and is finalised exactly once, here.
+        unsafe {
+            ffi::sqlite3_finalize(self.stmt.as_ptr());
+        }
+    }
+}
+
+impl Statement {
+    /// # Safety
+    /// `db` must be an open connection that nothing else uses while the statement lives.
+    unsafe fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Self, StoreError> {
+        let len = c_int::try_from(sql.len())
+            .map_err(|_| StoreError::Backend("statement too long".into()))?;
+        let mut stmt = ptr::null_mut();
+        // SAFETY: `sql` is valid for `len` bytes; `stmt` receives the statement or null.
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v2(
+                db.as_ptr(),
+                sql.as_ptr().cast(),
+                len,
+                &mut stmt,
+                ptr::null_mut(),
+            )
+        };
+        match NonNull::new(stmt) {
+            Some(stmt) if rc == ffi::SQLITE_OK => Ok(Statement { db, stmt }),
+            Some(stmt) => {
+                // SAFETY: finalise the half-made statement before reporting.
+                unsafe { ffi::sqlite3_finalize(stmt.as_ptr()) };
+                Err(error(db, rc))
+            }
+            None => Err(error(db, rc)),
+        }
+    }
+
+    /// Bind, step to the end, and copy every row.
+    fn read(self, binds: &[Bind<'_>]) -> Result<Vec<RecordedEvent>, StoreError> {
+        for (i, bind) in binds.iter().enumerate() {
+            let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
+            // SAFETY: the statement is live; SQLITE_TRANSIENT makes SQLite copy the text now.
+            let rc = unsafe {
+                match *bind {
+                    Bind::Int(v) => ffi::sqlite3_bind_int64(self.stmt.as_ptr(), index, v),
+                    Bind::Text(s) => ffi::sqlite3_bind_text(
+                        self.stmt.as_ptr(),
+                        index,
+                        s.as_ptr().cast(),
+                        c_int::try_from(s.len()).unwrap_or(c_int::MAX),
+                        ffi::SQLITE_TRANSIENT(),
+                    ),
+                }
+            };
+            if rc != ffi::SQLITE_OK {
+                return Err(error(self.db, rc));
+            }
+        }
+        let mut events = Vec::new();
+        loop {
+            // SAFETY: the statement is live and bound.
+            match unsafe { ffi::sqlite3_step(self.stmt.as_ptr()) } {
+                ffi::SQLITE_ROW => events.push(self.row()?),
+                ffi::SQLITE_DONE => return Ok(events),
+                rc => return Err(error(self.db, rc)),
+            }
+        }
+    }
+
+    /// The current row as an event (columns in the order of `EventRow`).
+    fn row(&self) -> Result<RecordedEvent, StoreError> {
+        let position = u64::try_from(self.int(0)).unwrap_or(0);
+        let corrupt = |reason: &str| StoreError::Corrupt {
+            position,
+            reason: reason.to_string(),
+        };
+        let event_id = uuid::Uuid::from_slice(self.blob(1))
+            .map_err(|_| corrupt("event_id is not 16 bytes"))?;
+        Ok(RecordedEvent {
+            position,
+            event_id,
+            stream_id: self
+                .text(2)
+                .ok_or_else(|| corrupt("stream_id is not text"))?,
+            revision: u64::try_from(self.int(3)).map_err(|_| corrupt("negative revision"))?,
+            event_type: self
+                .text(4)
+                .ok_or_else(|| corrupt("event_type is not text"))?,
+            schema_version: u32::try_from(self.int(5))
+                .map_err(|_| corrupt("schema version out of range"))?,
+            data: self.text(6).ok_or_else(|| corrupt("data is not text"))?,
+            metadata: self
+                .text(7)
+                .ok_or_else(|| corrupt("metadata is not text"))?,
+            recorded_at: DateTime::from_timestamp_micros(self.int(8))
+                .ok_or_else(|| corrupt("recorded_at out of range"))?,
+            hash: self
+                .blob(9)
+                .try_into()
+                .map_err(|_| corrupt("hash is not 32 bytes"))?,
+        })
+    }
+
+    fn int(&self, col: c_int) -> i64 {
+        // SAFETY: the statement is on a row and `col` is one of its columns.
+        unsafe { ffi::sqlite3_column_int64(self.stmt.as_ptr(), col) }
+    }
+
+    /// The column's bytes, valid until the next step (empty for NULL).
+    fn blob(&self, col: c_int) -> &[u8] {
+        // SAFETY: as for `int`; the pointer is read before the length, as SQLite requires. The
+        // bytes stay valid until the statement steps again; `row` copies them before `read`
+        // steps.
+        unsafe {
+            let p = ffi::sqlite3_column_blob(self.stmt.as_ptr(), col);
+            let n =
+                usize::try_from(ffi::sqlite3_column_bytes(self.stmt.as_ptr(), col)).unwrap_or(0);
+            if p.is_null() || n == 0 {
+                &[]
+            } else {
+                std::slice::from_raw_parts(p.cast::<u8>(), n)
+            }
+        }
+    }
+
+    /// The column as UTF-8 text; None for NULL or invalid UTF-8.
+    fn text(&self, col: c_int) -> Option<String> {
+        // SAFETY: as for `blob`.
+        let bytes = unsafe {
+            let p = ffi::sqlite3_column_text(self.stmt.as_ptr(), col);
+            if p.is_null() {
+                return None;
+            }
+            let n = usize::try_from(ffi::sqlite3_column_bytes(self.stmt.as_ptr(), col)).ok()?;
+            std::slice::from_raw_parts(p, n)
+        };
+        std::str::from_utf8(bytes).ok().map(str::to_owned)
+    }
+}
+
+/// The connection's last error as a [`StoreError`].
+fn error(db: NonNull<ffi::sqlite3>, rc: c_int) -> StoreError {
+    // SAFETY: `db` is open; the message is a NUL-terminated string owned by SQLite, copied here.
+    let message = unsafe {
+        let p = ffi::sqlite3_errmsg(db.as_ptr());
+        if p.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(p).to_string_lossy().into_owned()
+        }
+    };
+    StoreError::Backend(format!("sqlite error {rc}: {message}"))
+}
