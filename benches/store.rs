@@ -3,7 +3,9 @@
 //! - `append_64_callers/{backend}/group_commit` vs `…/one_tx_per_append`: 64 concurrent callers
 //!   each appending one event per call;
 //! - `replay_1m/{backend}/read_all` vs `…/plain_select`: all 1,000,000 events through `read_all`
-//!   pages vs one plain `SELECT … ORDER BY position` scan with the same driver;
+//!   pages vs one plain `SELECT … ORDER BY position` scan through sqlx; on SQLite, `read_all`
+//!   steps statements through SQLite's C API itself, so `sqlite/plain_select_c_api` is the same
+//!   plain scan through that C API (every column read, nothing built), the stricter baseline;
 //! - `verify_1m/{backend}`: the chain walk over 1,000,000 events;
 //! - `append_64_callers/{backend}/group_commit_no_merkle`: the same store without maintaining the
 //!   Merkle tree, the baseline for the tree's cost;
@@ -146,6 +148,20 @@ fn replay_1m(c: &mut Criterion) {
             while let Some(row) = rows.try_next().await.unwrap() {
                 count += touch(&row);
             }
+            count
+        });
+    });
+    group.bench_function("sqlite/plain_select_c_api", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut count = 0u64;
+            kinerja::store::sqlite::raw::scan(store.pool(), PLAIN_SELECT, &[], |row| {
+                let lengths: usize = [1, 2, 4, 6, 7, 9].map(|c| row.blob(c).len()).iter().sum();
+                count += u64::try_from(row.int(0) + row.int(3) + row.int(5) + row.int(8)).unwrap()
+                    + lengths as u64 % 2;
+                Ok(())
+            })
+            .await
+            .unwrap();
             count
         });
     });

@@ -3,7 +3,7 @@
 //! `BEGIN IMMEDIATE`, writes a whole batch and commits once.
 
 mod error;
-mod raw;
+pub mod raw;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -36,18 +36,41 @@ pub async fn read_events(
     sql: &str,
     binds: &[Bind<'_>],
 ) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut events = Vec::new();
+    scan(pool, sql, binds, |row| {
+        events.push(row.event()?);
+        Ok(())
+    })
+    .await?;
+    Ok(events)
+}
+
+/// Run `sql` with `binds` and hand each row to `on_row`, in order, until the end or its first
+/// error. The row's borrowed columns are valid only during the call.
+pub async fn scan(
+    pool: &SqlitePool,
+    sql: &str,
+    binds: &[Bind<'_>],
+    mut on_row: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let mut conn = pool.acquire().await.map_err(classify)?;
     let mut handle = conn.lock_handle().await.map_err(classify)?;
     let db = handle.as_raw_handle();
-    let run = || {
+    let mut run = || {
         // SAFETY: `db` is an open connection that `handle` keeps locked (the driver's worker
         // cannot use it) until this returns; the statement is used on this thread only.
-        unsafe { Statement::prepare(db, sql)?.read(binds) }
+        let statement = unsafe { Statement::prepare(db, sql)? };
+        statement.run(binds, &mut on_row)
     };
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
         _ => run(),
     }
+}
+
+/// The current row of a statement being stepped.
+pub struct Row<'s> {
+    statement: &'s Statement,
 }
 
 /// A prepared statement, finalised when dropped.
@@ -93,8 +116,12 @@ impl Statement {
         }
     }
 
-    /// Bind, step to the end, and copy every row.
-    fn read(self, binds: &[Bind<'_>]) -> Result<Vec<RecordedEvent>, StoreError> {
+    /// Bind, then step to the end, handing each row to `on_row`.
+    fn run(
+        &self,
+        binds: &[Bind<'_>],
+        on_row: &mut impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         for (i, bind) in binds.iter().enumerate() {
             let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
             // SAFETY: the statement is live; SQLITE_TRANSIENT makes SQLite copy the text now.
@@ -114,19 +141,20 @@ impl Statement {
                 return Err(error(self.db, rc));
             }
         }
-        let mut events = Vec::new();
         loop {
-            // SAFETY: the statement is live and bound.
+            // SAFETY: the statement is live and bound; no `Row` of the previous step is alive.
             match unsafe { ffi::sqlite3_step(self.stmt.as_ptr()) } {
-                ffi::SQLITE_ROW => events.push(self.row()?),
-                ffi::SQLITE_DONE => return Ok(events),
+                ffi::SQLITE_ROW => on_row(&Row { statement: self })?,
+                ffi::SQLITE_DONE => return Ok(()),
                 rc => return Err(error(self.db, rc)),
             }
         }
     }
+}
 
-    /// The current row as an event (columns in the order of `EventRow`).
-    fn row(&self) -> Result<RecordedEvent, StoreError> {
+impl Row<'_> {
+    /// The row as an event (columns in the order of `EventRow`).
+    pub fn event(&self) -> Result<RecordedEvent, StoreError> {
         let position = u64::try_from(self.int(0)).unwrap_or(0);
         let corrupt = |reason: &str| StoreError::Corrupt {
             position,
@@ -138,17 +166,17 @@ impl Statement {
             position,
             event_id,
             stream_id: self
-                .text(2)
+                .string(2)
                 .ok_or_else(|| corrupt("stream_id is not text"))?,
             revision: u64::try_from(self.int(3)).map_err(|_| corrupt("negative revision"))?,
             event_type: self
-                .text(4)
+                .string(4)
                 .ok_or_else(|| corrupt("event_type is not text"))?,
             schema_version: u32::try_from(self.int(5))
                 .map_err(|_| corrupt("schema version out of range"))?,
-            data: self.text(6).ok_or_else(|| corrupt("data is not text"))?,
+            data: self.string(6).ok_or_else(|| corrupt("data is not text"))?,
             metadata: self
-                .text(7)
+                .string(7)
                 .ok_or_else(|| corrupt("metadata is not text"))?,
             recorded_at: DateTime::from_timestamp_micros(self.int(8))
                 .ok_or_else(|| corrupt("recorded_at out of range"))?,
@@ -159,20 +187,28 @@ impl Statement {
         })
     }
 
-    fn int(&self, col: c_int) -> i64 {
-        // SAFETY: the statement is on a row and `col` is one of its columns.
-        unsafe { ffi::sqlite3_column_int64(self.stmt.as_ptr(), col) }
+    /// The column as an integer.
+    pub fn int(&self, col: c_int) -> i64 {
+        // SAFETY: the statement is on a row; SQLite answers 0 for a column out of range.
+        unsafe { ffi::sqlite3_column_int64(self.stmt(), col) }
     }
 
-    /// The column's bytes, valid until the next step (empty for NULL).
-    fn blob(&self, col: c_int) -> &[u8] {
+    fn stmt(&self) -> *mut ffi::sqlite3_stmt {
+        self.statement.stmt.as_ptr()
+    }
+
+    fn string(&self, col: c_int) -> Option<String> {
+        self.text(col).map(str::to_owned)
+    }
+
+    /// The column's bytes (empty for NULL).
+    pub fn blob(&self, col: c_int) -> &[u8] {
         // SAFETY: as for `int`; the pointer is read before the length, as SQLite requires. The
-        // bytes stay valid until the statement steps again; `row` copies them before `read`
-        // steps.
+        // bytes stay valid until the statement steps again, which cannot happen while this
+        // `Row` (and so the slice borrowed from it) is alive.
         unsafe {
-            let p = ffi::sqlite3_column_blob(self.stmt.as_ptr(), col);
-            let n =
-                usize::try_from(ffi::sqlite3_column_bytes(self.stmt.as_ptr(), col)).unwrap_or(0);
+            let p = ffi::sqlite3_column_blob(self.stmt(), col);
+            let n = usize::try_from(ffi::sqlite3_column_bytes(self.stmt(), col)).unwrap_or(0);
             if p.is_null() || n == 0 {
                 &[]
             } else {
@@ -182,17 +218,17 @@ impl Statement {
     }
 
     /// The column as UTF-8 text; None for NULL or invalid UTF-8.
-    fn text(&self, col: c_int) -> Option<String> {
+    pub fn text(&self, col: c_int) -> Option<&str> {
         // SAFETY: as for `blob`.
         let bytes = unsafe {
-            let p = ffi::sqlite3_column_text(self.stmt.as_ptr(), col);
+            let p = ffi::sqlite3_column_text(self.stmt(), col);
             if p.is_null() {
                 return None;
             }
-            let n = usize::try_from(ffi::sqlite3_column_bytes(self.stmt.as_ptr(), col)).ok()?;
+            let n = usize::try_from(ffi::sqlite3_column_bytes(self.stmt(), col)).ok()?;
             std::slice::from_raw_parts(p, n)
         };
-        std::str::from_utf8(bytes).ok().map(str::to_owned)
+        std::str::from_utf8(bytes).ok()
     }
 }
 
