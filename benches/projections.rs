@@ -63,6 +63,13 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Whether a part of this bench runs: `KINERJA_BENCH_ONLY` is a comma-separated list of
+/// `rebuild`, `scorecard`, `live` (all when unset).
+fn part_wanted(part: &str) -> bool {
+    std::env::var("KINERJA_BENCH_ONLY")
+        .map_or(true, |only| only.split(',').any(|p| p.trim() == part))
+}
+
 fn events_wanted() -> u64 {
     std::env::var("KINERJA_BENCH_EVENTS")
         .ok()
@@ -634,6 +641,9 @@ fn report_rebuild(name: &str, median: Duration, events: u64, baseline: Option<Du
 /// (`Projector::rebuild(None)`: tables dropped, pages of 20,000 read, folded and committed with
 /// their checkpoints). Criterion's minimum of ten samples would make the 1M run take an hour.
 fn rebuild(_c: &mut Criterion) {
+    if !part_wanted("rebuild") {
+        return;
+    }
     let rt = runtime();
     let n = events_wanted();
     let runs: usize = std::env::var("KINERJA_BENCH_RUNS")
@@ -700,6 +710,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn scorecard_query(c: &mut Criterion) {
+    if !part_wanted("scorecard") {
+        return;
+    }
     let rt = runtime();
     let n = events_wanted();
     let mut backends = vec![("sqlite", rt.block_on(sqlite_domain_log(n)))];
@@ -860,6 +873,9 @@ fn print_latencies(what: &str, mut lat: Vec<Duration>) {
 /// first live-feed event at or after its position.
 fn live_feed(_c: &mut Criterion) {
     use chrono::Datelike;
+    if !part_wanted("live") {
+        return;
+    }
     let rt = runtime();
     let rate: u64 = std::env::var("KINERJA_BENCH_LIVE_RATE")
         .ok()
@@ -960,7 +976,10 @@ fn live_feed(_c: &mut Criterion) {
                 let start = Instant::now();
                 let (status, answer) = http(port, "POST", &path, &token, &body).await;
                 let acked = Instant::now();
-                assert_eq!(status, 201, "filing a report: {answer}");
+                assert!(
+                    (200..300).contains(&status),
+                    "filing a report: {status} {answer}"
+                );
                 (start, acked, answer["position"].as_u64().unwrap())
             }));
         }
