@@ -1,24 +1,28 @@
 //! Read-side benchmarks, each beside its baseline in the same run (benches/PROJECTIONS.md):
 //!
-//! - `rebuild_1m/{backend}/projector`: `Projector::rebuild(None)` — every projection dropped and
-//!   rebuilt from 1,000,000 realistic domain events (pages of 20,000, rows and checkpoints in one
-//!   transaction per page) — vs `rebuild_1m/fold_in_memory`: the same events, already in memory
-//!   and decoded per iteration, folded by the same projections into row changes without I/O;
+//! - `rebuild`: every projection dropped and rebuilt from the domain log (`{backend}/projector`)
+//!   vs a plain read of the same log (`{backend}/read_log`) and the same events folded in memory
+//!   without I/O on one thread (`fold_in_memory`): medians of a few runs, printed as `rebuild …`
+//!   lines (criterion's ten samples minimum is too long for a million events);
 //! - `scorecard/{backend}/query` (the scorecard of a random one of 6,000 officers from the read
 //!   model) vs `scorecard/{backend}/pk_lookup` (one `rm_officer` row by primary key). Criterion
 //!   reports medians; the p50 and p99 of 20,000 single calls of each are printed
-//!   (`latency …` lines) and copied into PROJECTIONS.md by hand.
+//!   (`latency …` lines);
+//! - `live`: reports filed over HTTP at 200 per second against the service in process, an admin
+//!   following the live feed: the command's round trip (the baseline) and the time from its
+//!   acknowledgement to the live-feed event carrying its position, p50/p95/p99 (`latency …`).
 //!
 //! The log: 6,000 officers in 41 units, each year an SKP per officer (draft, two results with
 //! two indicators, submission, approval, two reports, one piece of feedback and one evaluation
 //! per quarter, the annual evaluation), training programmes with enrolments and completions,
 //! the survey of every unit (codes and answers), organisation predikat — years from 2016 on until
-//! the log holds `KINERJA_BENCH_EVENTS` (default 1,000,000) events. Appended through
-//! `EventStore::append` (a stream's year per call, 16 callers at a time so group commit batches
-//! them) and cached under `CARGO_TARGET_TMPDIR` (SQLite) or in the database
+//! the log holds `KINERJA_BENCH_EVENTS` (default 100,000; the figures are for 1,000,000) events.
+//! Appended through `EventStore::append` (a stream's year per call, 16 callers at a time so group
+//! commit batches them) and cached under `CARGO_TARGET_TMPDIR` (SQLite) or in the database
 //! `kinerja_bench_domain_{n}` (PostgreSQL, skipped when unreachable).
 //!
-//! Run with `cargo bench --bench projections`.
+//! Run with `cargo bench --bench projections`; `KINERJA_BENCH_EVENTS=1000000` for the full log,
+//! `KINERJA_BENCH_LIVE_SECS=30` for the live-feed figures.
 
 mod common;
 
@@ -26,7 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use kinerja::domain::award::{AwardGround, AwardKind, BasisEvaluation, EvaluationRef};
 use kinerja::domain::officer::{AppraiserAssignment, Post};
 use kinerja::domain::plan::{FeedbackTarget, Indicator, ResultPlan};
@@ -59,11 +63,18 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Whether a part of this bench runs: `KINERJA_BENCH_ONLY` is a comma-separated list of
+/// `rebuild`, `scorecard`, `live` (all when unset).
+fn part_wanted(part: &str) -> bool {
+    std::env::var("KINERJA_BENCH_ONLY")
+        .map_or(true, |only| only.split(',').any(|p| p.trim() == part))
+}
+
 fn events_wanted() -> u64 {
     std::env::var("KINERJA_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000)
+        .unwrap_or(100_000)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -602,27 +613,65 @@ async fn read_everything(store: &dyn EventStore) -> Vec<RecordedEvent> {
 // Benches
 // ------------------------------------------------------------------------------------------------
 
-fn rebuild(c: &mut Criterion) {
+/// Time `f` `runs` times; the median.
+fn median_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    let mut times: Vec<Duration> = (0..runs.max(1)).map(|_| f()).collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn report_rebuild(name: &str, median: Duration, events: u64, baseline: Option<Duration>) {
+    #[allow(clippy::cast_precision_loss)]
+    let rate = events as f64 / median.as_secs_f64();
+    let ratio = baseline.map_or(String::new(), |b| {
+        format!(", {:.2}× the read", median.as_secs_f64() / b.as_secs_f64())
+    });
+    println!(
+        "rebuild {name}: median {:.2} s, {:.0} events/s ({events} events{ratio})",
+        median.as_secs_f64(),
+        rate
+    );
+}
+
+/// The rebuild of every projection from the log (`KINERJA_BENCH_EVENTS`, default 100,000;
+/// 1,000,000 for the figures of PROJECTIONS.md), median of `KINERJA_BENCH_RUNS` (default 3) runs
+/// of each, printed as `rebuild …` lines: the baseline `read_log` (every page of `$all` read,
+/// nothing else), `fold_in_memory` (the same events decoded and folded by the same projections
+/// into row changes, one page at a time, without I/O) and `{backend}/projector`
+/// (`Projector::rebuild(None)`: tables dropped, pages of 20,000 read, folded and committed with
+/// their checkpoints). Criterion's minimum of ten samples would make the 1M run take an hour.
+fn rebuild(_c: &mut Criterion) {
+    if !part_wanted("rebuild") {
+        return;
+    }
     let rt = runtime();
     let n = events_wanted();
-    let mut g = c.benchmark_group("rebuild_1m");
-    g.sample_size(10);
-    g.measurement_time(Duration::from_secs(1));
-    g.warm_up_time(Duration::from_millis(1));
+    let runs: usize = std::env::var("KINERJA_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let sqlite = rt.block_on(sqlite_domain_log(n));
-    let (store, _) = rt.block_on(open(&sqlite));
-    let events = rt.block_on(read_everything(store.as_ref()));
-    let total = events.len() as u64;
-    g.throughput(Throughput::Elements(total));
-    g.bench_function("fold_in_memory", |b| {
-        b.iter_custom(|iters| {
-            let mut spent = Duration::ZERO;
-            for _ in 0..iters {
+    let mut backends = vec![("sqlite", sqlite.clone())];
+    if let Some(pg) = rt.block_on(postgres_domain_log(n)) {
+        backends.push(("postgres", pg));
+    }
+    for (name, url) in &backends {
+        let (store, db) = rt.block_on(open(url));
+        let total = rt.block_on(read_everything(store.as_ref())).len() as u64;
+        let read = median_of(runs, || {
+            let start = Instant::now();
+            std::hint::black_box(rt.block_on(read_everything(store.as_ref())).len());
+            start.elapsed()
+        });
+        report_rebuild(&format!("{name}/read_log"), read, total, None);
+        if *name == "sqlite" {
+            let events = rt.block_on(read_everything(store.as_ref()));
+            let fold = median_of(runs, || {
                 let mut all = kinerja::projections::all();
                 let start = Instant::now();
-                let mut changes = Changes::default();
-                let mut topics = Vec::new();
                 for chunk in events.chunks(20_000) {
+                    let mut changes = Changes::default();
+                    let mut topics = Vec::new();
                     for e in chunk {
                         let env = Envelope::new(e.clone());
                         for p in &mut all {
@@ -633,35 +682,21 @@ fn rebuild(c: &mut Criterion) {
                         p.flush(&mut changes, &mut topics);
                     }
                     std::hint::black_box(changes.rows.len());
-                    changes = Changes::default();
-                    topics.clear();
-                }
-                spent += start.elapsed();
-            }
-            spent
-        });
-    });
-    drop(events);
-    let mut backends = vec![("sqlite", sqlite)];
-    if let Some(pg) = rt.block_on(postgres_domain_log(n)) {
-        backends.push(("postgres", pg));
-    }
-    for (name, url) in &backends {
-        let (store, db) = rt.block_on(open(url));
-        let mut projector = rt.block_on(Projector::new(db, store.clone())).unwrap();
-        projector.page = 20_000;
-        g.bench_function(format!("{name}/projector"), |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    rt.block_on(projector.rebuild(None, |_| {})).unwrap();
                 }
                 start.elapsed()
             });
+            report_rebuild("fold_in_memory (one thread)", fold, total, Some(read));
+        }
+        let mut projector = rt.block_on(Projector::new(db, store.clone())).unwrap();
+        projector.page = 20_000;
+        let rebuilt = median_of(runs, || {
+            let start = Instant::now();
+            rt.block_on(projector.rebuild(None, |_| {})).unwrap();
+            start.elapsed()
         });
+        report_rebuild(&format!("{name}/projector"), rebuilt, total, Some(read));
         rt.block_on(store.shutdown());
     }
-    g.finish();
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -675,6 +710,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn scorecard_query(c: &mut Criterion) {
+    if !part_wanted("scorecard") {
+        return;
+    }
     let rt = runtime();
     let n = events_wanted();
     let mut backends = vec![("sqlite", rt.block_on(sqlite_domain_log(n)))];
@@ -737,5 +775,245 @@ fn scorecard_query(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, rebuild, scorecard_query);
+// ------------------------------------------------------------------------------------------------
+// Live feed: command acknowledged → live-feed event received
+// ------------------------------------------------------------------------------------------------
+
+/// Officers who file reports in the live-feed bench (each gets a token).
+const LIVE_OFFICERS: u32 = 200;
+
+/// One HTTP/1.1 request on a fresh loopback connection: (status, JSON body).
+async fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    s.set_nodelay(true).unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let json = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+/// Follow the live feed: the arrival time and event id (the committed position) of every event.
+async fn follow_live(
+    port: u16,
+    path: String,
+    token: String,
+    seen: Arc<std::sync::Mutex<Vec<(Instant, u64)>>>,
+    ready: tokio::sync::oneshot::Sender<()>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    s.set_nodelay(true).unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {token}\r\n\
+         accept: text/event-stream\r\n\r\n"
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut lines = tokio::io::BufReader::new(s).lines();
+    let mut ready = Some(ready);
+    // Chunk-size lines of the chunked body are skipped with everything else that is not an id.
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(id) = line.strip_prefix("id:") {
+            let at = Instant::now();
+            if let Ok(p) = id.trim().parse() {
+                seen.lock().unwrap().push((at, p));
+            }
+            if let Some(r) = ready.take() {
+                let _ = r.send(());
+            }
+        }
+    }
+}
+
+fn print_latencies(what: &str, mut lat: Vec<Duration>) {
+    lat.sort();
+    if lat.is_empty() {
+        println!("latency {what}: no samples");
+        return;
+    }
+    println!(
+        "latency {what}: p50 {:?} p95 {:?} p99 {:?} max {:?} ({} samples)",
+        percentile(&lat, 0.50),
+        percentile(&lat, 0.95),
+        percentile(&lat, 0.99),
+        lat[lat.len() - 1],
+        lat.len()
+    );
+}
+
+/// Reports filed over HTTP at `KINERJA_BENCH_LIVE_RATE` (default 200) per second for
+/// `KINERJA_BENCH_LIVE_SECS` (default 10) seconds against the service in process (SQLite, 6,001
+/// officers with an approved SKP of this year), an admin following `GET /api/v1/live`. Printed:
+/// the command's own round trip (the baseline) and the time from its acknowledgement to the
+/// first live-feed event at or after its position.
+fn live_feed(_c: &mut Criterion) {
+    use chrono::Datelike;
+    if !part_wanted("live") {
+        return;
+    }
+    let rt = runtime();
+    let rate: u64 = std::env::var("KINERJA_BENCH_LIVE_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let secs: u64 = std::env::var("KINERJA_BENCH_LIVE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/live.db", dir.path().display());
+    let now = Utc::now();
+    let year = now.year();
+    let period = [Period::Tw1, Period::Tw2, Period::Tw3, Period::Tw4][(now.month0() / 3) as usize];
+    rt.block_on(async {
+        let store: Arc<dyn EventStore> = Arc::new(
+            SqliteStore::open(&url, WriterOptions::default())
+                .await
+                .unwrap(),
+        );
+        let mut batches = unit_batches();
+        batches.extend(officer_batches());
+        let mut base = append_all(&store, batches).await;
+        let plans = (0..=OFFICERS)
+            .map(|i| {
+                let (stream, mut events) = plan_batch(i, year);
+                events.truncate(5); // drafted, two results, submitted, approved
+                (stream, events)
+            })
+            .collect();
+        base += append_all(&store, plans).await;
+        let app = kinerja::app::App::new(store.clone());
+        let staff = kinerja::domain::access::Subject::Staff {
+            role: kinerja::domain::access::StaffRole::Admin,
+            name: "bkpsdm".into(),
+        };
+        let meta = kinerja::app::Meta::default();
+        let (admin, ..) = app.issue_token(staff, &meta).await.unwrap();
+        let officers: Vec<(u32, String)> = futures::future::join_all((0..LIVE_OFFICERS).map(|k| {
+            let (app, meta) = (app.clone(), meta.clone());
+            async move {
+                let i = k * (OFFICERS / LIVE_OFFICERS);
+                let subject = kinerja::domain::access::Subject::Officer { nip: nip(i) };
+                (i, app.issue_token(subject, &meta).await.unwrap().0)
+            }
+        }))
+        .await;
+        // The read models caught up before the service starts (it restores them).
+        let projector = Projector::new(ReadDb::open(&url).await.unwrap(), store.clone())
+            .await
+            .unwrap();
+        projector.catch_up(|_| {}).await.unwrap();
+        drop(projector);
+        eprintln!(
+            "live feed: {base} events, {LIVE_OFFICERS} officers filing at {rate}/s for {secs} s"
+        );
+        let service = kinerja::http::Application::with_store(
+            store.clone(),
+            kinerja::http::ServeOptions {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                database_url: url.clone(),
+                signing_key: None,
+                signer: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+        let port = service.port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(service.run_until(async {
+            let _ = stopped.await;
+        }));
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (ready, is_ready) = tokio::sync::oneshot::channel();
+        let feed = tokio::spawn(follow_live(
+            port,
+            format!("/api/v1/live?year={year}&period={}", period_code(period)),
+            admin,
+            seen.clone(),
+            ready,
+        ));
+        is_ready.await.unwrap();
+        let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
+        let mut sent = Vec::new();
+        for k in 0..rate * secs {
+            tick.tick().await;
+            let (i, token) = officers[(k % u64::from(LIVE_OFFICERS)) as usize].clone();
+            let body = serde_json::json!({
+                "indicator_id": Uuid::from_u128(u128::from(i) << 32),
+                "period": period_code(period),
+                "realised": {"value": k % 7, "unit": "Dokumen"},
+                "evidence": [{"uri": "https://arsip/bukti.pdf", "sha256": "ab".repeat(32),
+                              "media_type": "application/pdf"}],
+            })
+            .to_string();
+            let path = format!("/api/v1/officers/{}/plans/{year}/reports", nip(i));
+            sent.push(tokio::spawn(async move {
+                let start = Instant::now();
+                let (status, answer) = http(port, "POST", &path, &token, &body).await;
+                let acked = Instant::now();
+                assert!(
+                    (200..300).contains(&status),
+                    "filing a report: {status} {answer}"
+                );
+                (start, acked, answer["position"].as_u64().unwrap())
+            }));
+        }
+        let mut acks = Vec::new();
+        for s in sent {
+            acks.push(s.await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let _ = stop.send(());
+        feed.abort();
+        let _ = serving.await;
+        let seen = seen.lock().unwrap().clone();
+        let mut round_trip = Vec::new();
+        let mut to_feed = Vec::new();
+        let mut missed = 0;
+        for (start, acked, position) in acks {
+            round_trip.push(acked - start);
+            match seen.iter().find(|(_, p)| *p >= position) {
+                Some((at, _)) => to_feed.push(at.saturating_duration_since(acked)),
+                None => missed += 1,
+            }
+        }
+        print_latencies(&format!("live/command_round_trip ({rate}/s)"), round_trip);
+        print_latencies(&format!("live/ack_to_feed_event ({rate}/s)"), to_feed);
+        println!(
+            "live feed: {} events received, {missed} commands never seen",
+            seen.len()
+        );
+    });
+}
+
+fn period_code(p: Period) -> &'static str {
+    kinerja::projections::docs::period_code(p)
+}
+
+criterion_group!(benches, rebuild, scorecard_query, live_feed);
 criterion_main!(benches);

@@ -123,7 +123,7 @@ pub struct Accountability {
 
 impl Accountability {
     fn raise(&mut self, f: Finding) {
-        self.raised.insert(f.key.clone(), f);
+        raise(&mut self.raised, f);
     }
 
     fn index_award(&mut self, a: &AwardDoc) {
@@ -318,16 +318,18 @@ impl Projection for Accountability {
                     .plans
                     .touch(&e.stream_id, || PlanDoc::new(&e.stream_id));
                 apply_plan(doc, p, e.position, e.recorded_at, window);
-                let doc = doc.clone();
-                for s in self
-                    .awards_by_plan
-                    .get(&e.stream_id)
-                    .cloned()
-                    .unwrap_or_default()
-                {
-                    self.awards.dirty.insert(format!("award-{s}"));
+                if let Some(awards) = self.awards_by_plan.get(&e.stream_id) {
+                    for s in awards {
+                        self.awards.dirty.insert(format!("award-{s}"));
+                    }
                 }
-                self.plan_event(env, p, &doc);
+                if let Some(doc) = self.plans.map.get(&e.stream_id) {
+                    let known = Known {
+                        officers: &self.officers.map,
+                        config: &self.config,
+                    };
+                    known.plan_event(&mut self.raised, env, p, doc);
+                }
             }
             Decoded::Award(a) => {
                 let doc = self.awards.touch(&e.stream_id, || None);
@@ -433,8 +435,25 @@ impl Projection for Accountability {
     }
 }
 
-impl Accountability {
-    fn plan_event(&mut self, env: &Envelope, p: &PlanEvent, doc: &PlanDoc) {
+/// What a plan event's findings are checked against (borrowed beside the SKP document, which is
+/// not cloned per event).
+struct Known<'a> {
+    officers: &'a HashMap<String, OfficerDoc>,
+    config: &'a DomainConfig,
+}
+
+fn raise(raised: &mut BTreeMap<String, Finding>, f: Finding) {
+    raised.insert(f.key.clone(), f);
+}
+
+impl Known<'_> {
+    fn plan_event(
+        &self,
+        raised: &mut BTreeMap<String, Finding>,
+        env: &Envelope,
+        p: &PlanEvent,
+        doc: &PlanDoc,
+    ) {
         let e = &env.event;
         let base = |kind: &str, key: String, period: Option<Period>, summary: String| Finding {
             key: format!("{kind}/{key}"),
@@ -451,8 +470,8 @@ impl Accountability {
         };
         match p {
             PlanEvent::EvaluationRecorded { period, by, at, .. } => {
-                let officer = parse_plan_stream(&e.stream_id)
-                    .and_then(|(nip, _, _)| self.officers.map.get(&nip));
+                let officer =
+                    parse_plan_stream(&e.stream_id).and_then(|(nip, _, _)| self.officers.get(&nip));
                 let assigned = officer
                     .and_then(|o| o.assignment_at(at.date_naive()))
                     .map(|a| actor_text(&a.penilai));
@@ -468,7 +487,7 @@ impl Accountability {
                         ),
                     );
                     f.detail = serde_json::json!({"by": by, "assigned": assigned});
-                    self.raise(f);
+                    raise(raised, f);
                 }
             }
             PlanEvent::ReportFiled {
@@ -501,7 +520,7 @@ impl Accountability {
                         "late": late, "backdated": backdated, "client_time": client,
                         "server_time": e.recorded_at, "skew_seconds": skew,
                     });
-                    self.raise(f);
+                    raise(raised, f);
                 }
             }
             PlanEvent::PlanApproved { late, at, by } => {
@@ -517,7 +536,7 @@ impl Accountability {
                         "SKP ditetapkan setelah batas waktu".into(),
                     );
                     f.detail = serde_json::json!({"approved_at": at, "deadline": deadline, "by": actor_text(by)});
-                    self.raise(f);
+                    raise(raised, f);
                 }
             }
             PlanEvent::EvaluationAmended { period, reason, .. } => {
@@ -538,7 +557,7 @@ impl Accountability {
                         "window_days": self.config.objection_window_days,
                         "evaluation_recorded_at": ev.map(|v| v.recorded_at),
                     });
-                    self.raise(f);
+                    raise(raised, f);
                 }
             }
             _ => {}

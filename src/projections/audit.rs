@@ -49,9 +49,10 @@ static TABLES: [TableDef; 2] = [
     },
 ];
 
-/// One line of an officer's audit trail.
+/// One line of an officer's audit trail. The fold writes it with the event's data borrowed
+/// (`AuditEntry<&Value>`); queries read it back owned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
+pub struct AuditEntry<D = serde_json::Value> {
     pub position: u64,
     pub event_id: String,
     pub stream_id: String,
@@ -68,7 +69,7 @@ pub struct AuditEntry {
     /// The device's clock, as the client said (may be wrong).
     pub client_time: Option<DateTime<Utc>>,
     /// The event's data.
-    pub data: serde_json::Value,
+    pub data: D,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,7 +82,8 @@ struct Owner {
 #[derive(Debug, Default)]
 pub struct Audit {
     owners: Docs<Owner>,
-    rows: Vec<AuditEntry>,
+    /// `rm_audit` rows folded since the last flush.
+    rows: Vec<Vec<Val>>,
 }
 
 fn subjects(env: &Envelope, owners: &HashMap<String, Owner>) -> Vec<String> {
@@ -154,7 +156,7 @@ impl Projection for Audit {
             return;
         }
         let e = &env.event;
-        let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+        let data = &env.data;
         let actor = env.meta.actor.clone().or_else(|| {
             data.get("by")
                 .and_then(|b| serde_json::from_value(b.clone()).ok())
@@ -171,7 +173,7 @@ impl Projection for Audit {
                 .and_then(|c| c.parse().ok())
         });
         for nip in nips {
-            self.rows.push(AuditEntry {
+            let entry = AuditEntry {
                 position: e.position,
                 event_id: e.event_id.to_string(),
                 stream_id: e.stream_id.clone(),
@@ -184,8 +186,16 @@ impl Projection for Audit {
                 request_id: env.meta.request_id.clone(),
                 recorded_at: e.recorded_at,
                 client_time,
-                data: data.clone(),
-            });
+                data,
+            };
+            self.rows.push(vec![
+                format!("{:020}/{}", e.position, entry.nip).into(),
+                entry.nip.as_str().into(),
+                pos_i64(e.position).into(),
+                e.event_type.as_str().into(),
+                e.recorded_at.timestamp_micros().into(),
+                to_doc(&entry).into(),
+            ]);
         }
     }
 
@@ -193,18 +203,8 @@ impl Projection for Audit {
         for (k, o) in self.owners.drain_dirty() {
             changes.upsert("rm_audit_owner", vec![k.into(), to_doc(o).into()]);
         }
-        for r in self.rows.drain(..) {
-            changes.upsert(
-                "rm_audit",
-                vec![
-                    format!("{:020}/{}", r.position, r.nip).into(),
-                    r.nip.clone().into(),
-                    pos_i64(r.position).into(),
-                    r.event_type.clone().into(),
-                    r.recorded_at.timestamp_micros().into(),
-                    to_doc(&r).into(),
-                ],
-            );
+        for row in self.rows.drain(..) {
+            changes.upsert("rm_audit", row);
         }
     }
 }

@@ -47,22 +47,8 @@ pub struct Checkpoint {
     pub position: u64,
 }
 
-/// Rows per multi-row upsert statement (SQLite allows 32766 parameters, PostgreSQL 65535).
-const ROWS_PER_STATEMENT: usize = 400;
-
-fn bind_val_sqlite(q: &mut sqlx::QueryBuilder<sqlx::Sqlite>, v: &Val) {
-    match v {
-        Val::Text(t) => q.push_bind(t.clone()),
-        Val::Int(i) => q.push_bind(*i),
-    };
-}
-
-fn bind_val_pg(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, v: &Val) {
-    match v {
-        Val::Text(t) => q.push_bind(t.clone()),
-        Val::Int(i) => q.push_bind(*i),
-    };
-}
+/// Parameters per multi-row SQLite upsert (SQLite allows 32766).
+const SQLITE_MAX_PARAMS: usize = 32_000;
 
 fn upsert_tail(t: &TableDef) -> String {
     let sets: Vec<String> = t
@@ -77,6 +63,25 @@ fn upsert_tail(t: &TableDef) -> String {
 fn upsert_head(t: &TableDef) -> String {
     let cols: Vec<&str> = t.columns.iter().map(|(c, _)| *c).collect();
     format!("insert into {} ({}) ", t.name, cols.join(", "))
+}
+
+/// `insert into t (k, …, doc) select * from unnest($1::text[], $2::bigint[], …) on conflict …`.
+fn upsert_unnest(t: &TableDef) -> String {
+    let arrays: Vec<String> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ty))| match ty {
+            ColType::Text => format!("${}::text[]", i + 1),
+            ColType::Int => format!("${}::bigint[]", i + 1),
+        })
+        .collect();
+    format!(
+        "{}select * from unnest({}){}",
+        upsert_head(t),
+        arrays.join(", "),
+        upsert_tail(t)
+    )
 }
 
 impl ReadDb {
@@ -205,14 +210,19 @@ impl ReadDb {
     /// Write the changes and move the checkpoints, all in one transaction. Returns false (and
     /// writes nothing) when a stored checkpoint was not where `moves` said: another process moved
     /// it, and the caller must reload.
+    ///
+    /// SQLite gets multi-row `insert … values (…), (…) on conflict (k) do update` statements of up
+    /// to [`SQLITE_MAX_PARAMS`] parameters; PostgreSQL one `insert … select * from unnest($1, …)`
+    /// per table with every row bound as arrays, and one `delete … where k = any($1)`.
     pub async fn commit(
         &self,
         tables: &HashMap<&'static str, &'static TableDef>,
-        changes: &Changes,
+        changes: Changes,
         moves: &[CheckpointMove],
     ) -> Result<bool> {
         let cas = include_str!("../../projections/queries/checkpoint_move.sql");
         let now = Utc::now();
+        let grouped = group(changes);
         match self {
             ReadDb::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
@@ -231,15 +241,18 @@ impl ReadDb {
                         return Ok(false);
                     }
                 }
-                for (table, rows) in group(changes) {
+                for (table, rows) in grouped {
                     let def = table_def(tables, table)?;
-                    for chunk in rows.upserts.chunks(ROWS_PER_STATEMENT) {
+                    let per_statement = (SQLITE_MAX_PARAMS / def.columns.len()).max(1);
+                    let mut upserts = rows.upserts.into_iter().peekable();
+                    while upserts.peek().is_some() {
+                        let chunk = upserts.by_ref().take(per_statement);
                         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(upsert_head(def));
                         q.push_values(chunk, |mut b, row| {
-                            for v in row.iter() {
+                            for v in row {
                                 match v {
-                                    Val::Text(t) => b.push_bind(t.clone()),
-                                    Val::Int(i) => b.push_bind(*i),
+                                    Val::Text(t) => b.push_bind(t),
+                                    Val::Int(i) => b.push_bind(i),
                                 };
                             }
                         });
@@ -247,12 +260,11 @@ impl ReadDb {
                         q.build().execute(&mut *tx).await?;
                     }
                     for key in rows.deletes {
-                        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
-                            "delete from {} where k = ",
-                            def.name
-                        ));
-                        bind_val_sqlite(&mut q, &Val::Text(Some(key.to_string())));
-                        q.build().execute(&mut *tx).await?;
+                        let sql = format!("delete from {} where k = $1", def.name);
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(key)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                 }
                 tx.commit().await?;
@@ -274,28 +286,24 @@ impl ReadDb {
                         return Ok(false);
                     }
                 }
-                for (table, rows) in group(changes) {
+                for (table, rows) in grouped {
                     let def = table_def(tables, table)?;
-                    for chunk in rows.upserts.chunks(ROWS_PER_STATEMENT) {
-                        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(upsert_head(def));
-                        q.push_values(chunk, |mut b, row| {
-                            for v in row.iter() {
-                                match v {
-                                    Val::Text(t) => b.push_bind(t.clone()),
-                                    Val::Int(i) => b.push_bind(*i),
-                                };
-                            }
-                        });
-                        q.push(upsert_tail(def));
-                        q.build().execute(&mut *tx).await?;
+                    if !rows.upserts.is_empty() {
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(upsert_unnest(def)));
+                        for column in columns_of(def, rows.upserts)? {
+                            q = match column {
+                                Column::Text(v) => q.bind(v),
+                                Column::Int(v) => q.bind(v),
+                            };
+                        }
+                        q.execute(&mut *tx).await?;
                     }
-                    for key in rows.deletes {
-                        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
-                            "delete from {} where k = ",
-                            def.name
-                        ));
-                        bind_val_pg(&mut q, &Val::Text(Some(key.to_string())));
-                        q.build().execute(&mut *tx).await?;
+                    if !rows.deletes.is_empty() {
+                        let sql = format!("delete from {} where k = any($1)", def.name);
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(rows.deletes)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                 }
                 tx.commit().await?;
@@ -397,15 +405,16 @@ fn table_def<'a>(tables: &HashMap<&'static str, &'a TableDef>, name: &str) -> Re
 }
 
 #[derive(Default)]
-struct TableRows<'a> {
-    upserts: Vec<&'a Vec<Val>>,
-    deletes: Vec<&'a str>,
+struct TableRows {
+    upserts: Vec<Vec<Val>>,
+    deletes: Vec<String>,
 }
 
-fn group(changes: &Changes) -> Vec<(&'static str, TableRows<'_>)> {
-    let mut out: Vec<(&'static str, TableRows<'_>)> = Vec::new();
-    for ((table, key), row) in &changes.rows {
-        if out.last().is_none_or(|(t, _)| t != table) {
+/// The changes by table, in table and key order.
+fn group(changes: Changes) -> Vec<(&'static str, TableRows)> {
+    let mut out: Vec<(&'static str, TableRows)> = Vec::new();
+    for ((table, key), row) in changes.rows {
+        if out.last().is_none_or(|(t, _)| *t != table) {
             out.push((table, TableRows::default()));
         }
         if let Some((_, rows)) = out.last_mut() {
@@ -416,4 +425,43 @@ fn group(changes: &Changes) -> Vec<(&'static str, TableRows<'_>)> {
         }
     }
     out
+}
+
+/// One column of a batch of rows, for binding as a PostgreSQL array.
+enum Column {
+    Text(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+}
+
+/// Transpose rows (in the table's column order) into columns.
+fn columns_of(def: &TableDef, rows: Vec<Vec<Val>>) -> Result<Vec<Column>> {
+    let mut cols: Vec<Column> = def
+        .columns
+        .iter()
+        .map(|(_, ty)| match ty {
+            ColType::Text => Column::Text(Vec::with_capacity(rows.len())),
+            ColType::Int => Column::Int(Vec::with_capacity(rows.len())),
+        })
+        .collect();
+    for row in rows {
+        if row.len() != cols.len() {
+            return Err(ProjectionError::Corrupt {
+                table: def.name.to_string(),
+                reason: format!("a row of {} values for {} columns", row.len(), cols.len()),
+            });
+        }
+        for (col, v) in cols.iter_mut().zip(row) {
+            match (col, v) {
+                (Column::Text(c), Val::Text(t)) => c.push(t),
+                (Column::Int(c), Val::Int(i)) => c.push(i),
+                (_, v) => {
+                    return Err(ProjectionError::Corrupt {
+                        table: def.name.to_string(),
+                        reason: format!("a value {v:?} of the wrong type"),
+                    });
+                }
+            }
+        }
+    }
+    Ok(cols)
 }

@@ -1,11 +1,15 @@
 //! The projector: checkpointed catch-up over `$all`, then live.
 //!
-//! Each step reads one page of `$all` after the lowest checkpoint, decodes every event once,
-//! feeds it to each projection whose checkpoint is behind it, flushes the touched documents into
-//! row upserts and commits those rows with every moved checkpoint in one transaction
-//! ([`ReadDb::commit`]). A failed commit (or a checkpoint moved by another process) throws the
-//! in-memory state away and restores it from the tables, which hold exactly the last committed
-//! batch: a crash in the middle of a batch never double-applies or loses an event.
+//! Each page of `$all` after the lowest checkpoint is decoded once, fed to each projection whose
+//! checkpoint is behind it, and the touched documents are flushed into row upserts, which are
+//! committed with every moved checkpoint in one transaction ([`ReadDb::commit`]). A failed commit
+//! (or a checkpoint moved by another process) throws the in-memory state away and restores it
+//! from the tables, which hold exactly the last committed batch: a crash in the middle of a batch
+//! never double-applies or loses an event.
+//!
+//! Catching up is a pipeline of three stages: while page N is folded, page N + 1 is being read
+//! and page N − 1 committed. Big pages are decoded on several threads and the projections fold
+//! them side by side, each on its own thread (they share nothing). Commits stay in page order.
 //!
 //! After a commit the projector publishes the new committed position on a watch (for
 //! `min_position` waits) and the changed scorecards and dashboards on a broadcast channel (the live
@@ -69,7 +73,130 @@ pub struct Progress {
 struct Slot {
     projection: Box<dyn Projection>,
     version: u32,
+    /// Folded into the in-memory state (ahead of `committed` while a commit is in flight).
     position: Position,
+    /// Committed with the rows.
+    committed: Position,
+}
+
+/// One folded page, ready to commit.
+struct Batch {
+    last: Position,
+    changes: Changes,
+    topics: Vec<Topic>,
+    moves: Vec<CheckpointMove>,
+}
+
+/// A committed page, for the watchers.
+struct Committed {
+    last: Position,
+    topics: Vec<Topic>,
+}
+
+/// Pages of at least this many events are decoded and folded on several threads.
+const PARALLEL_FROM: usize = 1024;
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// Run blocking work from async code: on a multi-thread runtime the worker hands its other tasks
+/// away meanwhile (so the read and the commit in flight go on); elsewhere it just runs.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// Decode every event once (in parallel chunks for big pages), in order.
+fn decode(mut events: Vec<crate::store::RecordedEvent>) -> Vec<Envelope> {
+    let threads = threads();
+    if events.len() < PARALLEL_FROM || threads < 2 {
+        return events.into_iter().map(Envelope::new).collect();
+    }
+    let chunk = events.len().div_ceil(threads);
+    let mut parts = Vec::with_capacity(threads);
+    while events.len() > chunk {
+        parts.push(events.split_off(events.len() - chunk));
+    }
+    parts.push(events);
+    parts.reverse();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| s.spawn(move || part.into_iter().map(Envelope::new).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// Fold a page into one projection and flush what it touched.
+fn fold_slot(slot: &mut Slot, envs: &[Envelope], last: Position) -> (Changes, Vec<Topic>) {
+    for env in envs {
+        if env.event.position > slot.position {
+            slot.projection.apply(env);
+        }
+    }
+    let mut changes = Changes::default();
+    let mut topics = Vec::new();
+    slot.projection.flush(&mut changes, &mut topics);
+    slot.position = slot.position.max(last);
+    (changes, topics)
+}
+
+/// Fold a page into every projection behind it (each on its own thread for big pages) and
+/// gather the row changes, topics and checkpoint moves.
+fn fold_page(slots: &mut [Slot], events: Vec<crate::store::RecordedEvent>) -> Batch {
+    let last = events.last().map_or(0, |e| e.position);
+    let moves: Vec<CheckpointMove> = slots
+        .iter()
+        .filter(|s| s.position < last)
+        .map(|s| CheckpointMove {
+            name: s.projection.name(),
+            version: s.version,
+            from: s.position,
+            to: last,
+        })
+        .collect();
+    let big = events.len() >= PARALLEL_FROM && threads() > 1;
+    let envs = decode(events);
+    let outputs: Vec<(Changes, Vec<Topic>)> = if big {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = slots
+                .iter_mut()
+                .map(|slot| {
+                    let envs = &envs;
+                    s.spawn(move || fold_slot(slot, envs, last))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    } else {
+        slots
+            .iter_mut()
+            .map(|slot| fold_slot(slot, &envs, last))
+            .collect()
+    };
+    let mut changes = Changes::default();
+    let mut topics = Vec::new();
+    for (mut c, t) in outputs {
+        changes.rows.append(&mut c.rows);
+        topics.extend(t);
+    }
+    Batch {
+        last,
+        changes,
+        topics,
+        moves,
+    }
 }
 
 struct Inner {
@@ -85,6 +212,8 @@ pub struct Projector {
     inner: Mutex<Inner>,
     tables: HashMap<&'static str, &'static TableDef>,
     committed: watch::Sender<Position>,
+    /// Name, version and committed position of each projection (readable during a catch-up).
+    snapshot: std::sync::Mutex<Vec<(&'static str, u32, Position)>>,
     feed: broadcast::Sender<LiveChange>,
     /// Events read per page (and committed per transaction).
     pub page: usize,
@@ -117,6 +246,7 @@ impl Projector {
                 version: projection.version(),
                 projection,
                 position: 0,
+                committed: 0,
             })
             .collect();
         let projector = Self {
@@ -128,6 +258,7 @@ impl Projector {
             }),
             tables,
             committed: watch::channel(0).0,
+            snapshot: std::sync::Mutex::new(Vec::new()),
             feed: broadcast::channel(4096).0,
             page: 5000,
             wait_limit: Duration::from_secs(5),
@@ -166,12 +297,10 @@ impl Projector {
 
     /// Names and committed positions of the projections.
     pub async fn positions(&self) -> Vec<(&'static str, u32, Position)> {
-        let inner = self.inner.lock().await;
-        inner
-            .slots
-            .iter()
-            .map(|s| (s.projection.name(), s.version, s.position))
-            .collect()
+        self.snapshot
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     /// Test hook: make the next batch fail after it has been folded in memory and before it is
@@ -188,12 +317,14 @@ impl Projector {
                 Some(c) if c.version == slot.version => {
                     self.db.restore(slot.projection.as_mut()).await?;
                     slot.position = c.position;
+                    slot.committed = c.position;
                 }
                 _ => {
                     tracing::info!(projection = name, "new projection version: rebuilding");
                     self.db.reinstall(slot.projection.as_ref()).await?;
                     slot.projection.reset();
                     slot.position = 0;
+                    slot.committed = 0;
                 }
             }
         }
@@ -202,7 +333,16 @@ impl Projector {
     }
 
     fn publish_position(&self, inner: &Inner) {
-        let min = inner.slots.iter().map(|s| s.position).min().unwrap_or(0);
+        let now = inner
+            .slots
+            .iter()
+            .map(|s| (s.projection.name(), s.version, s.committed))
+            .collect();
+        match self.snapshot.lock() {
+            Ok(mut s) => *s = now,
+            Err(e) => *e.into_inner() = now,
+        }
+        let min = inner.slots.iter().map(|s| s.committed).min().unwrap_or(0);
         self.committed.send_if_modified(|p| {
             let changed = *p != min;
             *p = min;
@@ -213,88 +353,156 @@ impl Projector {
     /// Fold and commit one page. Returns the number of events read (0: caught up).
     pub async fn step(&self) -> Result<usize> {
         let mut inner = self.inner.lock().await;
-        let result = self.step_locked(&mut inner).await;
+        let head = self.position();
+        let n = self.advance(&mut inner, Some(1), head, &mut |_| {}).await?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Fold and commit pages until caught up (or `max_pages`), reporting progress after each
+    /// commit; on an error the in-memory state is taken back from the tables.
+    async fn advance(
+        &self,
+        inner: &mut Inner,
+        max_pages: Option<usize>,
+        head: Position,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<u64> {
+        let result = self.pipeline(inner, max_pages, head, progress).await;
         if result.is_err() {
             // The in-memory state may be ahead of the tables: take it back from them.
-            if let Err(e) = self.load(&mut inner).await {
+            if let Err(e) = self.load(inner).await {
                 tracing::error!(error = %e, "projector: reloading state failed");
             }
         }
         result
     }
 
-    async fn step_locked(&self, inner: &mut Inner) -> Result<usize> {
-        let from = inner.slots.iter().map(|s| s.position).min().unwrap_or(0);
-        let events = self.store.read_all(from, self.page).await?;
-        let Some(last) = events.last().map(|e| e.position) else {
-            return Ok(0);
-        };
-        let n = events.len();
-        for event in events {
-            let env = Envelope::new(event);
-            for slot in &mut inner.slots {
-                if env.event.position > slot.position {
-                    slot.projection.apply(&env);
-                }
-            }
-        }
-        let mut changes = Changes::default();
-        let mut topics = Vec::new();
-        let mut moves = Vec::new();
-        for slot in &mut inner.slots {
-            slot.projection.flush(&mut changes, &mut topics);
-            if slot.position < last {
-                moves.push(CheckpointMove {
-                    name: slot.projection.name(),
-                    version: slot.version,
-                    from: slot.position,
-                    to: last,
-                });
-            }
-        }
-        if inner.crash_next_batch {
-            inner.crash_next_batch = false;
-            return Err(ProjectionError::Invalid(
-                "simulated crash in the middle of a batch".into(),
-            ));
-        }
-        if !self.db.commit(&self.tables, &changes, &moves).await? {
-            return Err(ProjectionError::Invalid(
-                "a checkpoint was moved by another process".into(),
-            ));
-        }
-        for slot in &mut inner.slots {
-            slot.position = slot.position.max(last);
-        }
-        self.publish_position(inner);
-        if !topics.is_empty() {
-            let topics: BTreeSet<Topic> = topics.into_iter().collect();
-            let _ = self.feed.send(LiveChange {
-                position: last,
-                topics: topics.into_iter().collect(),
-            });
-        }
-        Ok(n)
-    }
-
-    /// Fold until caught up with the head, reporting progress after each page.
-    pub async fn catch_up(&self, mut progress: impl FnMut(Progress)) -> Result<Position> {
-        let head = self.store.head().await?.position;
+    /// The pipeline: while page N is folded (on this task, the projections in parallel), page
+    /// N + 1 is read and page N − 1 committed (both on spawned tasks). Pages are committed in
+    /// order, each in its own transaction with its checkpoints; the first failure stops the run
+    /// after the commit in flight has ended.
+    async fn pipeline(
+        &self,
+        inner: &mut Inner,
+        max_pages: Option<usize>,
+        head: Position,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<u64> {
         let start = Instant::now();
-        let mut events = 0u64;
-        loop {
-            let n = self.step().await?;
-            if n == 0 {
-                break;
+        let from = inner.slots.iter().map(|s| s.position).min().unwrap_or(0);
+        let mut reading = Some(self.read_page(from));
+        let mut committing: Option<tokio::task::JoinHandle<Result<Committed>>> = None;
+        let mut pages = 0usize;
+        let mut events_done = 0u64;
+        let outcome: Result<()> = async {
+            while let Some(read) = reading.take() {
+                let events = read
+                    .await
+                    .map_err(|e| ProjectionError::Invalid(format!("reading $all: {e}")))??;
+                let Some(last) = events.last().map(|e| e.position) else {
+                    break;
+                };
+                pages += 1;
+                if max_pages.is_none_or(|m| pages < m) {
+                    reading = Some(self.read_page(last));
+                }
+                let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
+                let batch = blocking(|| fold_page(&mut inner.slots, events));
+                if inner.crash_next_batch {
+                    inner.crash_next_batch = false;
+                    return Err(ProjectionError::Invalid(
+                        "simulated crash in the middle of a batch".into(),
+                    ));
+                }
+                if let Some(c) = committing.take() {
+                    self.committed_batch(inner, c).await?;
+                    progress(Progress {
+                        position: self.position(),
+                        head,
+                        events: events_done,
+                        elapsed: start.elapsed(),
+                    });
+                }
+                events_done += n;
+                let (db, tables) = (self.db.clone(), self.tables.clone());
+                committing = Some(tokio::spawn(async move {
+                    let ok = db.commit(&tables, batch.changes, &batch.moves).await?;
+                    if !ok {
+                        return Err(ProjectionError::Invalid(
+                            "a checkpoint was moved by another process".into(),
+                        ));
+                    }
+                    Ok(Committed {
+                        last: batch.last,
+                        topics: batch.topics,
+                    })
+                }));
             }
-            events += u64::try_from(n).unwrap_or(0);
+            Ok(())
+        }
+        .await;
+        // Whatever happened, the commit in flight ends before the state is trusted or reloaded.
+        let last_commit = match committing.take() {
+            Some(c) => self.committed_batch(inner, c).await,
+            None => Ok(()),
+        };
+        outcome?;
+        last_commit?;
+        if events_done > 0 {
             progress(Progress {
                 position: self.position(),
                 head,
-                events,
+                events: events_done,
                 elapsed: start.elapsed(),
             });
         }
+        Ok(events_done)
+    }
+
+    /// Read one page of `$all` on a task of its own.
+    fn read_page(
+        &self,
+        after: Position,
+    ) -> tokio::task::JoinHandle<Result<Vec<crate::store::RecordedEvent>>> {
+        let (store, page) = (self.store.clone(), self.page.max(1));
+        tokio::spawn(async move { Ok(store.read_all(after, page).await?) })
+    }
+
+    /// Wait for a commit; on success move the committed checkpoints and tell the watchers.
+    async fn committed_batch(
+        &self,
+        inner: &mut Inner,
+        c: tokio::task::JoinHandle<Result<Committed>>,
+    ) -> Result<()> {
+        let done = c
+            .await
+            .map_err(|e| ProjectionError::Invalid(format!("commit task: {e}")))??;
+        for slot in &mut inner.slots {
+            slot.committed = slot.committed.max(done.last);
+        }
+        self.publish_position(inner);
+        if !done.topics.is_empty() {
+            let topics: BTreeSet<Topic> = done.topics.into_iter().collect();
+            let _ = self.feed.send(LiveChange {
+                position: done.last,
+                topics: topics.into_iter().collect(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Fold every page there is now (pipelined); the number of events folded.
+    async fn follow(&self) -> Result<u64> {
+        let mut inner = self.inner.lock().await;
+        let head = self.position();
+        self.advance(&mut inner, None, head, &mut |_| {}).await
+    }
+
+    /// Fold until caught up with the head, reporting progress after each page.
+    pub async fn catch_up(&self, mut progress: impl FnMut(Progress) + Send) -> Result<Position> {
+        let head = self.store.head().await?.position;
+        let mut inner = self.inner.lock().await;
+        self.advance(&mut inner, None, head, &mut progress).await?;
         Ok(self.position())
     }
 
@@ -302,7 +510,7 @@ impl Projector {
     pub async fn rebuild(
         &self,
         name: Option<&str>,
-        progress: impl FnMut(Progress),
+        progress: impl FnMut(Progress) + Send,
     ) -> Result<Position> {
         {
             let mut inner = self.inner.lock().await;
@@ -316,6 +524,7 @@ impl Projector {
                     self.db.reinstall(slot.projection.as_ref()).await?;
                     slot.projection.reset();
                     slot.position = 0;
+                    slot.committed = 0;
                 }
             }
             self.publish_position(&inner);
@@ -330,7 +539,7 @@ impl Projector {
         tokio::pin!(shutdown);
         loop {
             head.borrow_and_update();
-            let read = match self.step().await {
+            let read = match self.follow().await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::warn!(error = %e, "projector step failed; retrying");
