@@ -166,6 +166,22 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Click something that loads a new page, and wait (at most 30 s) until it has loaded.
+    pub async fn click_and_load(&self, css: &str) {
+        self.script("window.__oldPage = true; return ''").await;
+        self.click(css).await;
+        for _ in 0..300 {
+            let state = self
+                .script("return window.__oldPage === true ? 'old' : document.readyState")
+                .await;
+            if state == "complete" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("clicking {css} loaded no new page");
+    }
+
     pub async fn fill(&self, css: &str, text: &str) {
         self.wait_for(css).await;
         let e = self.client.find(Locator::Css(css)).await.expect("find");
@@ -176,7 +192,7 @@ impl Browser {
     /// Sign in on the sign-in page with `token`.
     pub async fn sign_in(&self, token: &str) {
         self.fill("#token", token).await;
-        self.click("#masuk").await;
+        self.click_and_load("#masuk").await;
     }
 
     pub async fn resize(&self, width: u32, height: u32) {

@@ -13,7 +13,6 @@ mod browser;
 mod server;
 
 use chrono::Datelike;
-use fantoccini::Locator;
 use serde_json::json;
 
 use browser::{Browser, Driver};
@@ -78,7 +77,7 @@ async fn organisation(s: &Server, year: i32) -> (String, String, String) {
     s.post(&me, &base, json!({"approach": "KUANTITATIF"}), 201)
         .await;
     let result = json!({
-        "jenis": "UTAMA", "text": "Tersedianya layanan aplikasi",
+        "jenis": "UTAMA", "text": "Tersedianya layanan aplikasi", "superior_result": "Meningkatnya layanan digital",
         "indicators": [{"text": "Jumlah aplikasi yang dikembangkan", "aspek": "KUANTITAS",
                         "target": {"value": 4, "unit": "Aplikasi"}}],
     });
@@ -118,7 +117,7 @@ async fn officers_supervisors_auditors_and_the_public_use_the_web_interface() {
     sup.sign_in(&boss).await;
     assert!(sup.current_path().await.starts_with("/ui/atasan"));
     assert!(sup.text("#setujui").await.contains("Cut Nyak Pegawai"));
-    sup.click("#setujui button[type=submit]").await;
+    sup.click_and_load("#setujui button[type=submit]").await;
     assert!(sup.text("#pesan").await.contains("SKP ditetapkan"));
     assert!(sup.text("#tim").await.contains("ditetapkan"));
     // The supervisor's page stays open and follows the live feed from here on.
@@ -140,7 +139,7 @@ async fn officers_supervisors_auditors_and_the_public_use_the_web_interface() {
     .await;
     off.fill("#hash", &"ab".repeat(32)).await;
     off.fill("#catatan", "Tiga aplikasi layanan").await;
-    off.click("#kirim-laporan").await;
+    off.click_and_load("#kirim-laporan").await;
     assert!(off.text("#pesan").await.contains("Realisasi tercatat"));
     let skp = off.text("#skp").await;
     assert!(skp.contains("3 Aplikasi") && skp.contains("75 %"), "{skp}");
@@ -159,7 +158,7 @@ async fn officers_supervisors_auditors_and_the_public_use_the_web_interface() {
     sup.shot("04-atasan-langsung").await;
 
     // The supervisor evaluates: the predikat shows on the team line.
-    sup.click(&format!("#nilai-kirim-{ME}")).await;
+    sup.click_and_load(&format!("#nilai-kirim-{ME}")).await;
     assert!(sup.text("#pesan").await.contains("Penilaian tersimpan"));
     assert!(
         sup.text(&format!("#pegawai-{ME}"))
@@ -187,7 +186,7 @@ async fn officers_supervisors_auditors_and_the_public_use_the_web_interface() {
         .post(
             "",
             "/api/v1/public/survey",
-            json!({"code": codes[0], "answers": [4; 9]}),
+            json!({"code": codes[0], "answers": vec![4; 9]}),
             201,
         )
         .await;
@@ -210,7 +209,7 @@ async fn officers_supervisors_auditors_and_the_public_use_the_web_interface() {
         public.click(&format!("#u{q}-2")).await;
     }
     public.shot("06-survei-ponsel").await;
-    public.click("#kirim-survei").await;
+    public.click_and_load("#kirim-survei").await;
     assert!(public.text("#pesan").await.contains("Terima kasih"));
     let after = public
         .ikm_after(&url("/ui/publik"), UNIT, Some(&before))
@@ -224,7 +223,7 @@ async fn officers_supervisors_auditors_and_the_public_use_the_web_interface() {
     for q in 1..=9 {
         public.click(&format!("#u{q}-4")).await;
     }
-    public.click("#kirim-survei").await;
+    public.click_and_load("#kirim-survei").await;
     assert!(public.text("#pesan").await.contains("sudah digunakan"));
     let after_again = public.ikm_after(&url("/ui/publik"), UNIT, None).await;
     assert_eq!(after_again, after);
@@ -232,13 +231,19 @@ async fn officers_supervisors_auditors_and_the_public_use_the_web_interface() {
     public.shot("07-publik").await;
 
     // The auditor finds the officer, reads the timeline, slides back in time and verifies the head.
-    sup.click("#keluar").await;
-    assert!(sup.current_path().await.starts_with("/ui/masuk"));
+    sup.click_and_load("#keluar").await;
+    let path = sup.current_path().await;
+    assert!(
+        path.starts_with("/ui/masuk"),
+        "{path}: {}",
+        sup.text("main").await
+    );
     sup.sign_in(&auditor).await;
     assert!(sup.current_path().await.starts_with("/ui/auditor"));
     sup.fill("#q", "Cut Nyak").await;
-    sup.click("#cari").await;
-    sup.click(&format!("a[href='/ui/auditor?nip={ME}']")).await;
+    sup.click_and_load("#cari").await;
+    sup.click_and_load(&format!("a[href='/ui/auditor?nip={ME}']"))
+        .await;
     let timeline = sup.text("#timeline").await;
     for event in ["ReportFiled", "EvaluationRecorded", "PlanApproved"] {
         assert!(timeline.contains(event), "{event} missing in {timeline}");
@@ -247,9 +252,9 @@ async fn officers_supervisors_auditors_and_the_public_use_the_web_interface() {
     assert!(sup.text("#as-of").await.contains("3 Aplikasi"));
     sup.script("var r = document.getElementById('posisi'); r.value = r.min; return ''")
         .await;
-    sup.click("#tampil-posisi").await;
+    sup.click_and_load("#tampil-posisi").await;
     assert!(!sup.text("#as-of").await.contains("3 Aplikasi"));
-    sup.click("#verifikasi").await;
+    sup.click_and_load("#verifikasi").await;
     assert!(
         sup.text("#hasil-verifikasi")
             .await
