@@ -292,14 +292,14 @@ async fn frame(req: Request, next: Next) -> Response {
         }
     }
     let h = r.headers_mut();
-    if let Some(l) = chosen {
-        if let Ok(v) = HeaderValue::from_str(&format!(
+    if let Some(l) = chosen
+        && let Ok(v) = HeaderValue::from_str(&format!(
             "{}={}; Path=/; Max-Age=31536000; SameSite=Strict",
             i18n::LANG_COOKIE,
             l.code()
-        )) {
-            h.append(header::SET_COOKIE, v);
-        }
+        ))
+    {
+        h.append(header::SET_COOKIE, v);
     }
     h.insert(
         header::CONTENT_SECURITY_POLICY,

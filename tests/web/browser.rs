@@ -53,13 +53,15 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e} ({INSTALL})", driver.display()));
+        // Owned from here: dropping it (also on a panic) stops chromedriver.
+        let started = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            chromium,
+        };
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self {
-                    child,
-                    url: format!("http://127.0.0.1:{port}"),
-                    chromium,
-                };
+                return started;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
