@@ -10,6 +10,7 @@
 //! - [`store`]: the event store contract ([`store::EventStore`]) and its backends (in-memory,
 //!   SQLite, PostgreSQL), the single writer with group commit, the hash chain and `verify`.
 //! - [`http`]: the axum service: routes, problem+json errors, bearer-token access.
+//! - [`web`]: the web interface (server-rendered HTML under `/ui`, Bahasa Indonesia and English).
 //! - [`proofs`]: the RFC 6962 Merkle tree, signed tree heads, inclusion and consistency proofs.
 //! - [`ledger`]: proofs, signed heads and full verification over a store.
 //! - [`config`]: typed settings read from flags and `KINERJA_…` environment variables.
@@ -32,3 +33,4 @@ pub mod projections;
 pub mod proofs;
 pub mod store;
 pub mod telemetry;
+pub mod web;

@@ -3,6 +3,10 @@
 //! the client's clock) that every command records. The coarse rules live here (auditors write
 //! nothing, admin-only resources); the org-chart rules (the assigned appraiser, the atasan, one's
 //! own records) are domain rules checked by the deciders with the actor given here.
+//!
+//! A reading request (GET, HEAD) may instead carry the web interface's session cookie
+//! ([`SESSION_COOKIE`], HttpOnly, SameSite=Strict): the browser's `EventSource` for the live feed
+//! and the export links cannot send a bearer header. Commands always need the bearer header.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -105,6 +109,22 @@ impl Caller {
     }
 }
 
+/// The web interface's session cookie: the caller's token, kept by the browser.
+pub const SESSION_COOKIE: &str = "kinerja_session";
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -117,7 +137,13 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let token = match bearer(&parts.headers) {
+            Some(t) => t,
+            None if parts.method.is_safe() => {
+                cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?
+            }
+            None => return Err(ApiError::unauthenticated()),
+        };
         let found = state
             .tokens
             .authenticate(state.app.store.as_ref(), token)
