@@ -836,32 +836,71 @@ async fn get_live(
         }
         let mut sent = start;
         let mut scoped_at = std::time::Instant::now();
+        // Too slow for the channel: catch up from the log like a reconnect (None: reset).
+        let catch_up = |sent: Position| {
+            let p = p.clone();
+            async move {
+                let now = p.position();
+                match live::topics_between(
+                    p.store().as_ref(),
+                    p.db(),
+                    sent,
+                    now,
+                    LIVE_CATCH_UP_LIMIT,
+                )
+                .await
+                {
+                    Ok(Some(t)) => Some((now, t.into_iter().collect::<Vec<Topic>>())),
+                    _ => None,
+                }
+            }
+        };
+        let reset = |now: Position| {
+            Event::default()
+                .id(now.to_string())
+                .event("reset")
+                .data(json!({ "position": now }).to_string())
+        };
         loop {
-            let (position, topics): (Position, Vec<Topic>) = tokio::select! {
+            let received = tokio::select! {
                 _ = tx.closed() => return,
                 received = feed.recv() => match received {
                     Ok(change) if change.position <= sent => continue,
-                    Ok(change) => (change.position, change.topics),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        // Too slow for the channel: catch up from the log like a reconnect.
-                        let now = p.position();
-                        match live::topics_between(
-                            p.store().as_ref(), p.db(), sent, now, LIVE_CATCH_UP_LIMIT,
-                        ).await {
-                            Ok(Some(t)) => (now, t.into_iter().collect()),
-                            _ => {
-                                let reset = Event::default()
-                                    .id(now.to_string())
-                                    .event("reset")
-                                    .data(json!({ "position": now }).to_string());
-                                let _ = tx.send(reset).await;
+                    Ok(change) => Some((change.position, change.topics)),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => catch_up(sent).await,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+            };
+            let Some((mut position, mut topics)) = received else {
+                let _ = tx.send(reset(p.position())).await;
+                return;
+            };
+            // Coalesce the changes already waiting: one render at the latest position, so a
+            // busy city does not queue a render per commit behind this client.
+            loop {
+                match feed.try_recv() {
+                    Ok(change) if change.position <= position => {}
+                    Ok(change) => {
+                        position = change.position;
+                        topics.extend(change.topics);
+                    }
+                    Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
+                        match catch_up(sent).await {
+                            Some((now, caught)) => {
+                                position = now;
+                                topics = caught;
+                            }
+                            None => {
+                                let _ = tx.send(reset(p.position())).await;
                                 return;
                             }
                         }
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                },
-            };
+                    Err(_) => break,
+                }
+            }
+            topics.sort();
+            topics.dedup();
             if scoped_at.elapsed() > std::time::Duration::from_secs(30) {
                 if let Ok(s) = Scope::of(&caller, &p).await {
                     scope = s;
