@@ -46,11 +46,11 @@ def load_average():
     return open("/proc/loadavg").read().split()[0]
 
 
-def seed(workdir, run):
+def seed(workdir, run, concurrency):
     db = os.path.join(workdir, f"demo-{run}.db")
     tokens = os.path.join(workdir, "tokens.tsv")
-    cmd = ["/usr/bin/time", "-v", BIN, "seed", "--demo", "--database-url", f"sqlite://{db}",
-           "--tokens-out", tokens]
+    cmd = ["/usr/bin/time", "-v", BIN, "seed", "--demo", "--concurrency", str(concurrency),
+           "--database-url", f"sqlite://{db}", "--tokens-out", tokens]
     la = load_average()
     p = subprocess.run(cmd, capture_output=True, text=True, check=True)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
@@ -91,10 +91,13 @@ def main():
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--rate", type=float, default=1000)
     ap.add_argument("--duration", type=int, default=60)
+    ap.add_argument("--concurrency", type=int, default=1024, help="officers seeded concurrently")
+    ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
     workdir = tempfile.mkdtemp(prefix="kinerja-demo-")
-    runs = [seed(workdir, i + 1) for i in range(args.runs)]
+    runs = [seed(workdir, i + 1, args.concurrency) for i in range(args.runs)]
     last = runs[-1]
     serve = subprocess.Popen(
         [BIN, "serve", "--database-url", f"sqlite://{last['db']}", "--listen",
@@ -132,8 +135,10 @@ def main():
         f"- Machine: {machine()}; shared with other engineers' builds (load average "
         f"{', '.join(r['load'] for r in runs)} before the seed runs, {la} before the load).",
         f"- Date: {today}.",
-        f"- Command: `python3 benches/demo.py --runs {args.runs} --rate {args.rate:g} --duration {args.duration}` "
-        "(release build; SQLite, `synchronous=FULL`).",
+        f"- Command: `python3 benches/demo.py --runs {args.runs} --rate {args.rate:g} --duration {args.duration} "
+        f"--concurrency {args.concurrency}` (release build; SQLite, `synchronous=FULL`), which runs "
+        f"`kinerja seed --demo --concurrency {args.concurrency} --tokens-out FILE`, `kinerja serve` and "
+        f"`kinerja load --tokens-file FILE --rate {args.rate:g} --duration {args.duration}`.",
         "",
         "| measurement | median | target | |",
         "|---|---|---|---|",

@@ -82,7 +82,7 @@ impl Default for DemoOptions {
             officers: 6_500,
             years: 1,
             seed: 2026,
-            concurrency: 32,
+            concurrency: 1024,
             progress: false,
             current_year: Utc::now().year(),
             live_officers: 200,
