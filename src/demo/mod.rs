@@ -573,7 +573,12 @@ fn rate_units(
         let mut members: Vec<(f64, usize)> = officers
             .iter()
             .filter(|o| o.unit == ui && Some(o.index) != head)
-            .map(|o| (officer_rng(seed ^ 0x5EED_0F_4A7E, o.index).r#gen(), o.index))
+            .map(|o| {
+                (
+                    officer_rng(seed ^ 0x005E_ED0F_4A7E, o.index).r#gen(),
+                    o.index,
+                )
+            })
             .collect();
         members.sort_by(|a, b| b.0.total_cmp(&a.0));
         let n = members.len() + usize::from(head.is_some());
@@ -625,12 +630,11 @@ fn plant(officers: &mut [DemoOfficer], heads: &[Option<usize>]) {
     let is_head = |i: usize| heads.contains(&Some(i));
     for (block, offset, flag) in [(1021, 17, 0), (1031, 19, 1)] {
         let mut marked_in = None;
-        for i in 0..officers.len() {
+        for (i, o) in officers.iter_mut().enumerate() {
             let b = i / block;
             if i % block < offset || marked_in == Some(b) || is_head(i) {
                 continue;
             }
-            let o = &mut officers[i];
             let fits = match flag {
                 0 => o.hasil_kerja == Rating::DiAtas,
                 _ => (o.hasil_kerja, o.perilaku) == (Rating::Sesuai, Rating::Sesuai),

@@ -151,7 +151,7 @@ pub(crate) async fn seed_year(
                     run(app, &mut t, m, enrol, announced + TimeDelta::days(7)).await?;
                 }
                 for &i in &roster {
-                    let mut rng = officer_rng(seed ^ id.as_u128() as u64, i);
+                    let mut rng = officer_rng(seed ^ id.as_u64_pair().0, i);
                     if !rng.gen_bool(0.86) {
                         continue;
                     }
