@@ -126,7 +126,7 @@ def main():
         "|---|---|---|---|",
     ]
     out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    for extra in ("NOTES.md", "PROJECTIONS.md"):
+    for extra in ("NOTES.md", "PROJECTIONS.md", "DEMO.md"):
         path = os.path.join(ROOT, "benches", extra)
         if os.path.exists(path):
             text = open(path).read().strip()

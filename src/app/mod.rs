@@ -11,6 +11,9 @@
 pub mod access;
 pub mod officers;
 pub mod plans;
+pub mod tracked;
+
+pub use tracked::Tracked;
 
 use std::sync::Arc;
 
@@ -21,8 +24,8 @@ use uuid::Uuid;
 
 use crate::domain::{Actor, ActorId, DomainConfig, DomainError, DomainEvent};
 use crate::store::{
-    Direction, EventStore, ExpectedRevision, NewEvent, Position, ReadFrom, RecordedEvent,
-    StoreError, StreamId,
+    Direction, EventStore, ExpectedRevision, Position, ReadFrom, RecordedEvent, StoreError,
+    StreamId,
 };
 
 /// How many times a command is re-decided after a concurrent write before answering 409.
@@ -216,40 +219,11 @@ impl App {
                     events: Vec::new(),
                 });
             }
-            let metadata = meta.to_json(at);
-            let types: Vec<String> = new.iter().map(|e| e.event_type().to_string()).collect();
-            let batch = new
-                .iter()
-                .map(|e| NewEvent {
-                    event_id: Uuid::now_v7(),
-                    event_type: e.event_type().to_string(),
-                    schema_version: e.schema_version(),
-                    data: e.to_data(),
-                    metadata: metadata.clone(),
-                })
-                .collect();
             let expected = revision.map_or(ExpectedRevision::NoStream, ExpectedRevision::Revision);
-            match self.store.append(stream, expected, batch).await {
-                Ok(r) => {
-                    return Ok(Committed {
-                        stream_id: stream.to_string(),
-                        revision: r.revision,
-                        position: r.position,
-                        events: types,
-                    });
-                }
-                Err(StoreError::WrongExpectedVersion {
-                    stream_id,
-                    expected,
-                    actual,
-                }) => {
-                    last_conflict = Some(AppError::Conflict {
-                        stream_id,
-                        expected,
-                        actual,
-                    });
-                }
-                Err(e) => return Err(e.into()),
+            match self.append_decided(stream, expected, meta, at, &new).await {
+                Ok(committed) => return Ok(committed),
+                Err(conflict @ AppError::Conflict { .. }) => last_conflict = Some(conflict),
+                Err(e) => return Err(e),
             }
         }
         Err(last_conflict.unwrap_or_else(|| AppError::Conflict {

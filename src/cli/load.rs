@@ -1,13 +1,24 @@
-//! `kinerja load`: drive a running local server with a mixed read workload at a target rate for
-//! a bounded time, and print throughput, p50/p95/p99 latency per endpoint and errors.
+//! `kinerja load`: drive a running local server with a mixed workload at a target rate for a
+//! bounded time, and print throughput, p50/p95/p99 latency per endpoint and errors.
 //!
-//! Tokens come from `kinerja seed --demo --tokens-out FILE`: lines of `role<TAB>subject<TAB>token`
-//! with roles `admin`, `auditor`, `officer` (subject: NIP) and `appraiser` (subject: NIP, then a
-//! fourth column: a subordinate's NIP, whose SKP the appraiser reads). The
-//! HTTP/1.1 client is minimal: one keep-alive connection per worker, `Content-Length` or chunked
-//! bodies. Only loopback URLs are accepted.
+//! The mix (per hundred requests): officers read their current SKP (14) and last year's
+//! scorecard (10) and file realisation reports (10); appraisers read a subordinate's SKP (10) and
+//! give feedback on it (6); unit heads read their unit's dashboard (10); auditors read audit
+//! trails (14), SKP streams (10) and a list of findings (4); the public answers surveys (4); and
+//! health checks (8). A kind of request whose tokens are missing from the file falls back to a
+//! health check.
+//!
+//! What it writes with comes from `kinerja seed --demo --tokens-out FILE` (see
+//! [`crate::cli::seed`] for the lines): tokens, current-year SKPs and unused survey codes, each
+//! code used once. The public survey endpoint limits answers per client address, so survey
+//! answers come from rotating loopback source addresses (127.10.0.0/16 and up), at most eight
+//! per address, as distinct members of the public would. The HTTP/1.1 client is minimal: one
+//! keep-alive connection per worker (and one for survey answers), `Content-Length` or chunked
+//! bodies. Only loopback URLs are accepted. Latency is measured from sending a request to
+//! reading its whole answer; the achieved rate is printed beside the target.
 
 use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -16,7 +27,7 @@ use clap::Args;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 /// `kinerja load`.
 #[derive(Debug, Clone, Args)]
@@ -36,34 +47,41 @@ pub struct LoadArgs {
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
-    /// Concurrent connections.
-    #[arg(long, default_value_t = 8)]
+    /// Concurrent connections (workers).
+    #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
-    /// The plan year to read (default: last year, as seeded).
+    /// The current year, whose SKPs the load writes to (default: this year; the last seeded
+    /// plan year is the one before).
     #[arg(long)]
     pub year: Option<i32>,
 }
 
-/// A token and what it stands for.
+/// A line of the tokens file: a role, its subject, its token (for `survey`: the code) and the
+/// role's further columns.
 #[derive(Debug, Clone)]
 pub struct TokenLine {
     pub role: String,
     pub subject: String,
     pub token: String,
-    /// For an appraiser: a subordinate whose SKP it may read.
-    pub subordinate: Option<String>,
+    pub extra: Vec<String>,
+}
+
+impl TokenLine {
+    fn extra(&self, i: usize) -> &str {
+        self.extra.get(i).map_or("", String::as_str)
+    }
 }
 
 /// Parse a tokens file.
 pub fn parse_tokens(text: &str) -> Vec<TokenLine> {
     text.lines()
         .filter_map(|l| {
-            let mut p = l.split('\t');
+            let mut p = l.split('\t').map(str::trim);
             Some(TokenLine {
                 role: p.next()?.to_string(),
                 subject: p.next()?.to_string(),
-                token: p.next()?.trim().to_string(),
-                subordinate: p.next().map(|s| s.trim().to_string()),
+                token: p.next()?.to_string(),
+                extra: p.map(str::to_string).collect(),
             })
         })
         .collect()
@@ -132,20 +150,51 @@ pub fn loopback_addr(url: &str) -> anyhow::Result<String> {
     })
 }
 
+/// One keep-alive connection, reopened when the server closes it; optionally from a chosen
+/// loopback source address.
 struct Conn {
     addr: String,
+    source: Option<Ipv4Addr>,
     stream: Option<BufReader<TcpStream>>,
 }
 
+/// A request to send.
+struct Request {
+    method: &'static str,
+    path: String,
+    token: String,
+    body: Option<String>,
+}
+
 impl Conn {
-    async fn get(&mut self, path: &str, token: &str) -> anyhow::Result<u16> {
+    fn new(addr: &str) -> Self {
+        Self {
+            addr: addr.to_string(),
+            source: None,
+            stream: None,
+        }
+    }
+
+    async fn connect(&self) -> anyhow::Result<TcpStream> {
+        let Some(ip) = self.source else {
+            return Ok(TcpStream::connect(&self.addr).await?);
+        };
+        let target: SocketAddr = self.addr.parse().context("address")?;
+        let socket = TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::from((ip, 0)))?;
+        Ok(socket.connect(target).await?)
+    }
+
+    /// Send `req` and read the answer; its status. Retries once on a fresh connection when a
+    /// kept-alive one turns out closed.
+    async fn send(&mut self, req: &Request) -> anyhow::Result<u16> {
         for attempt in 0..2 {
             if self.stream.is_none() {
-                let s = TcpStream::connect(&self.addr).await?;
+                let s = self.connect().await?;
                 s.set_nodelay(true)?;
                 self.stream = Some(BufReader::new(s));
             }
-            match self.roundtrip(path, token).await {
+            match self.roundtrip(req).await {
                 Ok(status) => return Ok(status),
                 Err(e) if attempt == 0 => {
                     self.stream = None;
@@ -157,12 +206,24 @@ impl Conn {
         bail!("unreachable")
     }
 
-    async fn roundtrip(&mut self, path: &str, token: &str) -> anyhow::Result<u16> {
+    async fn roundtrip(&mut self, req: &Request) -> anyhow::Result<u16> {
         let s = self.stream.as_mut().context("no connection")?;
-        let req = format!(
-            "GET {path} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {token}\r\naccept: application/json\r\n\r\n"
+        let mut head = format!(
+            "{} {} HTTP/1.1\r\nhost: localhost\r\naccept: application/json\r\n",
+            req.method, req.path
         );
-        s.get_mut().write_all(req.as_bytes()).await?;
+        if !req.token.is_empty() {
+            head.push_str(&format!("authorization: Bearer {}\r\n", req.token));
+        }
+        if let Some(body) = &req.body {
+            head.push_str(&format!(
+                "content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            ));
+        } else {
+            head.push_str("\r\n");
+        }
+        s.get_mut().write_all(head.as_bytes()).await?;
         let mut line = String::new();
         if s.read_line(&mut line).await? == 0 {
             bail!("connection closed");
@@ -213,118 +274,257 @@ impl Conn {
     }
 }
 
+/// The tokens by role, shared by the workers.
+struct Pool {
+    officers: Vec<TokenLine>,
+    appraisers: Vec<TokenLine>,
+    heads: Vec<TokenLine>,
+    auditors: Vec<TokenLine>,
+    /// The current year (writes) and the last plan year (scorecards, dashboards).
+    year: i32,
+}
+
+fn pick<'a>(v: &'a [TokenLine], rng: &mut StdRng) -> Option<&'a TokenLine> {
+    (!v.is_empty()).then(|| &v[rng.gen_range(0..v.len())])
+}
+
+fn get(path: String, token: &str) -> Request {
+    Request {
+        method: "GET",
+        path,
+        token: token.to_string(),
+        body: None,
+    }
+}
+
+fn post(path: String, token: &str, body: &serde_json::Value) -> Request {
+    Request {
+        method: "POST",
+        path,
+        token: token.to_string(),
+        body: Some(body.to_string()),
+    }
+}
+
+/// The quarter a date falls in, as the API names it.
+fn quarter(month0: u32) -> &'static str {
+    ["TW1", "TW2", "TW3", "TW4"][(month0 / 3).min(3) as usize]
+}
+
+/// The next request of the mix (`pick` in 0..100): its endpoint name and the request. `None`
+/// for a survey answer (sent separately, see [`run`]).
+fn next_request(pool: &Pool, pick_n: u32, rng: &mut StdRng) -> Option<(&'static str, Request)> {
+    let (y, last) = (pool.year, pool.year - 1);
+    let now = chrono::Utc::now();
+    let period = quarter(chrono::Datelike::month0(&now));
+    let api = "/api/v1/officers";
+    let r = match pick_n {
+        0..=13 => pick(&pool.officers, rng)
+            .map(|t| ("GET own plan", get(format!("{api}/{}/plans/{y}", t.subject), &t.token))),
+        14..=23 => pick(&pool.officers, rng).map(|t| {
+            (
+                "GET scorecard",
+                get(format!("{api}/{}/scorecard/{last}", t.subject), &t.token),
+            )
+        }),
+        24..=33 => pick(&pool.officers, rng).map(|t| {
+            let hash: [u8; 32] = rng.r#gen();
+            let body = serde_json::json!({
+                "indicator_id": t.extra(0),
+                "period": period,
+                "realised": {"value": rng.gen_range(1..=30), "unit": t.extra(1)},
+                "evidence": [{
+                    "uri": format!("https://arsip.lhokseumawekota.go.id/beban/{}/{}.pdf", t.subject, hex::encode(&hash[..6])),
+                    "sha256": hex::encode(hash),
+                    "media_type": "application/pdf",
+                }],
+            });
+            (
+                "POST report",
+                post(format!("{api}/{}/plans/{y}/reports", t.subject), &t.token, &body),
+            )
+        }),
+        34..=43 => pick(&pool.appraisers, rng).map(|t| {
+            (
+                "GET subordinate plan",
+                get(format!("{api}/{}/plans/{y}", t.extra(0)), &t.token),
+            )
+        }),
+        44..=49 => pick(&pool.appraisers, rng).map(|t| {
+            let body = serde_json::json!({
+                "about": {"kind": "BEHAVIOUR", "ref": "AKUNTABEL"},
+                "period": period,
+                "text": "Laporan tepat waktu; pertahankan.",
+            });
+            (
+                "POST feedback",
+                post(format!("{api}/{}/plans/{y}/feedback", t.extra(0)), &t.token, &body),
+            )
+        }),
+        50..=59 => pick(&pool.heads, rng).map(|t| {
+            (
+                "GET dashboard",
+                get(format!("/api/v1/units/{}/dashboard/{last}", t.extra(0)), &t.token),
+            )
+        }),
+        60..=73 => {
+            let o = pick(&pool.officers, rng)?.subject.clone();
+            pick(&pool.auditors, rng).map(|a| {
+                (
+                    "GET audit trail",
+                    get(format!("{api}/{o}/audit-trail?limit=50"), &a.token),
+                )
+            })
+        }
+        74..=83 => {
+            let o = pick(&pool.officers, rng)?.subject.clone();
+            pick(&pool.auditors, rng).map(|a| {
+                (
+                    "GET SKP stream",
+                    get(format!("/api/v1/streams/skp-{o}_{y}_1"), &a.token),
+                )
+            })
+        }
+        84..=87 => pick(&pool.auditors, rng).map(|a| {
+            (
+                "GET findings",
+                get(
+                    "/api/v1/accountability/report_late_or_backdated".to_string(),
+                    &a.token,
+                ),
+            )
+        }),
+        88..=91 => return None,
+        _ => Some(("GET healthz", get("/healthz".to_string(), ""))),
+    };
+    Some(r.unwrap_or_else(|| ("GET healthz", get("/healthz".to_string(), ""))))
+}
+
+/// Latencies (µs) and errors per endpoint.
+type Tally = BTreeMap<&'static str, (Vec<u64>, usize)>;
+
+fn record(out: &mut Tally, name: &'static str, started: Instant, result: &anyhow::Result<u16>) {
+    let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let e = out.entry(name).or_default();
+    e.0.push(us);
+    match result {
+        Ok(status) if *status < 400 => {}
+        Ok(status) => {
+            e.1 += 1;
+            tracing::debug!(name, status, "error answer");
+        }
+        Err(err) => {
+            e.1 += 1;
+            tracing::debug!(name, %err, "request failed");
+        }
+    }
+}
+
+/// One worker: its share of the rate on its own connection, and its share of the survey codes
+/// on a connection from rotating source addresses.
+async fn worker(
+    w: usize,
+    addr: String,
+    pool: std::sync::Arc<Pool>,
+    codes: Vec<String>,
+    every: Duration,
+    deadline: Instant,
+) -> Tally {
+    let mut rng = StdRng::seed_from_u64(w as u64);
+    let mut conn = Conn::new(&addr);
+    let mut public = Conn::new(&addr);
+    let mut codes = codes.into_iter();
+    let mut answers_from_here = 0usize;
+    let mut next_source = 0u32;
+    let mut out = Tally::new();
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    while Instant::now() < deadline {
+        tick.tick().await;
+        let n = rng.gen_range(0..100);
+        if let Some((name, req)) = next_request(&pool, n, &mut rng) {
+            let started = Instant::now();
+            let result = conn.send(&req).await;
+            record(&mut out, name, started, &result);
+            continue;
+        }
+        let Some(code) = codes.next() else {
+            let started = Instant::now();
+            let result = conn.send(&get("/healthz".into(), "")).await;
+            record(&mut out, "GET healthz", started, &result);
+            continue;
+        };
+        if public.source.is_none() || answers_from_here >= 8 {
+            next_source += 1;
+            // 127.(10 + worker).x.y: workers never share an address.
+            public.source = Some(Ipv4Addr::new(
+                127,
+                10 + u8::try_from(w).unwrap_or(0),
+                u8::try_from(next_source >> 8).unwrap_or(255),
+                u8::try_from(next_source & 0xff).unwrap_or(255),
+            ));
+            public.stream = None;
+            answers_from_here = 0;
+        }
+        answers_from_here += 1;
+        let answers: Vec<u8> = (0..9).map(|_| rng.gen_range(2..=4)).collect();
+        let body = serde_json::json!({"code": code, "answers": answers});
+        let started = Instant::now();
+        let result = public
+            .send(&post("/api/v1/public/survey".into(), "", &body))
+            .await;
+        record(&mut out, "POST public survey", started, &result);
+    }
+    out
+}
+
 /// Run `kinerja load`.
 pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let addr = loopback_addr(&args.url)?;
     let tokens = match (&args.tokens_file, &args.token) {
         (Some(path), _) => parse_tokens(&std::fs::read_to_string(path)?),
         (None, Some(t)) => vec![TokenLine {
-            role: "admin".into(),
+            role: "auditor".into(),
             subject: String::new(),
             token: t.clone(),
-            subordinate: None,
+            extra: Vec::new(),
         }],
         (None, None) => bail!("give --tokens-file (from seed --demo --tokens-out) or --token"),
     };
-    let year = args
-        .year
-        .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()) - 1);
     let of = |role: &str| -> Vec<TokenLine> {
         tokens.iter().filter(|t| t.role == role).cloned().collect()
     };
-    let (officers, appraisers, auditors, admins) =
-        (of("officer"), of("appraiser"), of("auditor"), of("admin"));
-    let staff = if auditors.is_empty() {
-        admins.clone()
-    } else {
-        auditors
-    };
-    let concurrency = args.concurrency.max(1);
-    let per_worker = Duration::from_secs_f64(concurrency as f64 / args.rate.max(0.1));
-    let deadline = Instant::now() + Duration::from_secs(args.duration);
+    let mut auditors = of("auditor");
+    if auditors.is_empty() {
+        auditors = of("admin");
+    }
+    let pool = std::sync::Arc::new(Pool {
+        officers: of("officer"),
+        appraisers: of("appraiser"),
+        heads: of("head"),
+        auditors,
+        year: args
+            .year
+            .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now())),
+    });
+    let codes: Vec<String> = of("survey").into_iter().map(|t| t.token).collect();
+    let concurrency = args.concurrency.clamp(1, 200);
+    let every = Duration::from_secs_f64(concurrency as f64 / args.rate.max(0.1));
     let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.duration);
     let mut tasks = Vec::new();
     for w in 0..concurrency {
-        let (officers, appraisers, staff, admins) = (
-            officers.clone(),
-            appraisers.clone(),
-            staff.clone(),
-            admins.clone(),
-        );
-        let addr = addr.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut rng = StdRng::seed_from_u64(w as u64);
-            let mut conn = Conn { addr, stream: None };
-            let mut out: BTreeMap<&'static str, (Vec<u64>, usize)> = BTreeMap::new();
-            let mut tick = tokio::time::interval(per_worker);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            while Instant::now() < deadline {
-                tick.tick().await;
-                let pick = rng.gen_range(0..100);
-                let any = |v: &Vec<TokenLine>, rng: &mut StdRng| {
-                    (!v.is_empty()).then(|| v[rng.gen_range(0..v.len())].clone())
-                };
-                let (name, path, token) = match pick {
-                    0..=34 if !officers.is_empty() => {
-                        let t = any(&officers, &mut rng).unwrap_or_else(|| staff[0].clone());
-                        (
-                            "GET own plan",
-                            format!("/api/v1/officers/{}/plans/{year}", t.subject),
-                            t.token,
-                        )
-                    }
-                    35..=49 if !officers.is_empty() => {
-                        let t = any(&officers, &mut rng).unwrap_or_else(|| staff[0].clone());
-                        (
-                            "GET officer",
-                            format!("/api/v1/officers/{}", t.subject),
-                            t.token,
-                        )
-                    }
-                    50..=64 if !appraisers.is_empty() => {
-                        let t = any(&appraisers, &mut rng).unwrap_or_else(|| staff[0].clone());
-                        (
-                            "GET subordinate plan",
-                            format!(
-                                "/api/v1/officers/{}/plans/{year}",
-                                t.subordinate.as_deref().unwrap_or(&t.subject)
-                            ),
-                            t.token,
-                        )
-                    }
-                    65..=89 if !officers.is_empty() && !staff.is_empty() => {
-                        let o = any(&officers, &mut rng).unwrap_or_else(|| staff[0].clone());
-                        let a = any(&staff, &mut rng).unwrap_or_else(|| o.clone());
-                        (
-                            "GET auditor stream",
-                            format!("/api/v1/streams/officer-{}", o.subject),
-                            a.token,
-                        )
-                    }
-                    _ => {
-                        let t = any(&admins, &mut rng)
-                            .or_else(|| any(&staff, &mut rng))
-                            .map(|t| t.token)
-                            .unwrap_or_default();
-                        ("GET healthz", "/healthz".to_string(), t)
-                    }
-                };
-                let t0 = Instant::now();
-                let result = conn.get(&path, &token).await;
-                let us = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
-                let e = out.entry(name).or_default();
-                match result {
-                    Ok(status) if status < 400 => e.0.push(us),
-                    _ => {
-                        e.0.push(us);
-                        e.1 += 1;
-                    }
-                }
-            }
-            out
-        }));
+        let mine: Vec<String> = codes.iter().skip(w).step_by(concurrency).cloned().collect();
+        tasks.push(tokio::spawn(worker(
+            w,
+            addr.clone(),
+            pool.clone(),
+            mine,
+            every,
+            deadline,
+        )));
     }
-    let mut all: BTreeMap<&'static str, (Vec<u64>, usize)> = BTreeMap::new();
+    let mut all = Tally::new();
     for t in tasks {
         for (k, (lat, err)) in t.await? {
             let e = all.entry(k).or_default();
@@ -333,33 +533,44 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let errors: usize = all.values().map(|(_, e)| *e).sum();
+    print!("{}", report(all, secs, args.rate));
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The printed summary: totals, then one line per endpoint and one for all of them.
+pub fn report(all: Tally, secs: f64, target: f64) -> String {
     let total: usize = all.values().map(|(l, _)| l.len()).sum();
     let errors: usize = all.values().map(|(_, e)| *e).sum();
-    println!(
-        "{total} requests in {secs:.1} s = {:.1} req/s (target {}), {errors} errors",
+    let mut out = format!(
+        "{total} requests in {secs:.1} s = {:.1} req/s (target {target}), {errors} errors\n",
         total as f64 / secs.max(0.001),
-        args.rate
     );
-    println!(
-        "{:<22} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9}",
+    out.push_str(&format!(
+        "{:<22} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9}\n",
         "endpoint", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"
-    );
+    ));
     let ms = |us: u64| us as f64 / 1000.0;
-    for (name, (lat, err)) in all {
-        let s = summarise(lat, err);
-        println!(
-            "{name:<22} {:>7} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+    let mut every = Vec::new();
+    let mut line = |name: &str, s: Summary| {
+        out.push_str(&format!(
+            "{name:<22} {:>7} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2}\n",
             s.count,
             s.errors,
             ms(s.p50),
             ms(s.p95),
             ms(s.p99),
             ms(s.max)
-        );
+        ));
+    };
+    for (name, (lat, err)) in all {
+        every.extend_from_slice(&lat);
+        line(name, summarise(lat, err));
     }
-    Ok(if errors == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    line("all", summarise(every, errors));
+    out
 }

@@ -1,11 +1,27 @@
-//! A deterministic demo city (`kinerja seed --demo`): units, officers, appraisers and a full SKP
-//! cycle per officer, written through the application layer ([`App`]) exactly as the API would:
-//! every command is decided by the domain and appended with its expected revision. Nothing here
-//! writes rows directly.
+//! A deterministic demo city (`kinerja seed --demo`), written through the application layer
+//! ([`App`]) exactly as the API would: every command is decided by the domain and appended with
+//! its expected revision. Nothing here writes rows directly.
+//!
+//! What it holds: about 40 units with their heads; officers (PNS and PPPK, every position kind)
+//! with appraisers; per plan year every officer's SKP cycle (two results, four quarters of
+//! reports with evidence, feedback, quarterly and annual evaluations), the organisation predikat
+//! of every unit and period (R7), the R5 finalisation, awards, training programmes with
+//! enrolments and completions ([`programmes`]), SKM surveys of the service units with
+//! improvement actions ([`surveys`]); and the current year's data for the load generator
+//! ([`live`]). Planted for the accountability queries: a late plan approval, a late report, a
+//! report from a device clock far behind, a Di Atas rating with a realisation below target, an
+//! evaluation amended after the objection window, an award granted with an override and a unit
+//! whose employee predikat does not fit its organisation predikat.
 //!
 //! Content is a pure function of the options (the seed): each officer's details come from an RNG
 //! seeded with `(seed, index)`, so running officers concurrently changes only the interleaving in
-//! the global log, never a stream's contents. With `concurrency: 1` the global order is fixed too.
+//! the global log, never a stream's contents (event ids differ between runs, and so does the
+//! time of the live survey codes, issued now).
+//!
+//! Speed: a command on a stream the seed is already writing is decided on the state the seed
+//! holds and appended with the revision it knows ([`App::execute_tracked`]), instead of loading
+//! the stream again before each command; many officers run concurrently so the store's writer
+//! commits their appends in groups.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -17,21 +33,27 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
-use crate::app::plans::PlanRef;
-use crate::app::{App, Meta, stream};
-use crate::domain::officer::OfficerCommand;
+use crate::app::{App, AppError, Committed, Meta, Tracked, stream};
+use crate::domain::officer::{self, OfficerCommand};
 use crate::domain::plan::{
-    BehaviourFeedback, FeedbackTarget, Indicator, PlanCommand, Realisation, ResultPlan,
-    ResultRating,
+    self, BehaviourFeedback, FeedbackTarget, Indicator, PlanCommand, PlanContext, Realisation,
+    ResultPlan, ResultRating,
 };
-use crate::domain::unit::{self, UnitCommand, UnitContext, UnitKind};
+use crate::domain::unit::{self, UnitCommand, UnitKind, UnitState};
 use crate::domain::values::{
     Aspek, BerAkhlak, EmploymentType, Evidence, FunctionalLevel, JenisRhk, Milli, Pendekatan,
-    PositionKind, Quantity, Rating,
+    PositionKind, PredikatOrganisasi, PredikatPegawai, Quantity, Rating,
 };
-use crate::domain::{Actor, ActorId, Nip, Period, Role, UnitCode, UnitEvent, Year};
+use crate::domain::{
+    Actor, ActorId, Nip, OfficerEvent, OfficerState, Period, PlanEvent, PlanState, Role, UnitCode,
+    UnitEvent, Year,
+};
 
+pub mod live;
 pub mod names;
+pub mod organisation;
+pub mod programmes;
+pub mod surveys;
 
 /// What to seed.
 #[derive(Debug, Clone)]
@@ -48,6 +70,10 @@ pub struct DemoOptions {
     pub progress: bool,
     /// The current year (the last plan year is this − 1).
     pub current_year: i32,
+    /// Officers given a current-year SKP for the load generator to write to.
+    pub live_officers: usize,
+    /// Survey codes issued now for the load generator's public answers.
+    pub live_codes: usize,
 }
 
 impl Default for DemoOptions {
@@ -56,9 +82,11 @@ impl Default for DemoOptions {
             officers: 6_500,
             years: 1,
             seed: 2026,
-            concurrency: 32,
+            concurrency: 1024,
             progress: false,
             current_year: Utc::now().year(),
+            live_officers: 200,
+            live_codes: 4_000,
         }
     }
 }
@@ -69,12 +97,17 @@ pub struct DemoSummary {
     pub units: usize,
     pub officers: usize,
     pub plans: usize,
+    pub awards: usize,
+    /// Training programmes announced.
+    pub trainings: usize,
+    pub survey_answers: usize,
+    pub improvement_actions: usize,
     pub events: u64,
     pub elapsed: Duration,
-    /// A sample of officers (NIP) and their appraisers, for tokens.
-    pub sample: Vec<(Nip, Option<Nip>)>,
     /// Plan years.
     pub years: Vec<Year>,
+    /// The current year's data for the load generator.
+    pub live: live::LiveData,
 }
 
 /// One unit of the demo city.
@@ -358,13 +391,28 @@ pub struct DemoOfficer {
     pub kind: PositionKind,
     /// Index of the pejabat penilai (None: a staff account, the Wali Kota).
     pub penilai: Option<usize>,
+    /// The hasil-kerja rating the appraiser gives in every period (see [`rate_units`]).
+    pub hasil_kerja: Rating,
+    /// The behaviour rating the appraiser gives in every period.
+    pub perilaku: Rating,
+    /// Planted: rated Di Atas Ekspektasi with a TW2 realisation below target.
+    pub plant_di_atas_below_target: bool,
+    /// Planted: granted an award its evaluations do not support, with an override reason.
+    pub plant_award_override: bool,
 }
 
-/// The generated city: units and officers.
+/// The generated city: units, officers, unit heads and organisation predikat.
 pub struct City {
     pub units: Vec<DemoUnit>,
     pub officers: Vec<DemoOfficer>,
+    /// The head of each unit (officer index): its first officer; PEMKO's is the Sekda.
+    pub heads: Vec<Option<usize>>,
+    /// The organisation predikat of each unit, every period (R7).
+    pub org: Vec<PredikatOrganisasi>,
 }
+
+/// The unit whose employee predikat is planted not to fit its organisation predikat (R5).
+pub const PLANTED_DISTRIBUTION_UNIT: &str = "RSUD-CUT-MUTIA";
 
 fn officer_rng(seed: u64, index: usize) -> StdRng {
     StdRng::seed_from_u64(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
@@ -484,13 +532,123 @@ pub fn city(opts: &DemoOptions) -> City {
                 position,
                 kind,
                 penilai,
+                hasil_kerja: Rating::Sesuai,
+                perilaku: Rating::Sesuai,
+                plant_di_atas_below_target: false,
+                plant_award_override: false,
             });
         }
         if count > 0 {
             heads[ui] = Some(first);
         }
     }
-    City { units, officers }
+    if !officers.is_empty() {
+        heads[0] = Some(sekda);
+    }
+    let org = rate_units(opts.seed, &units, &heads, &mut officers);
+    plant(&mut officers, &heads);
+    City {
+        units,
+        officers,
+        heads,
+        org,
+    }
+}
+
+/// Each unit's organisation predikat and its officers' ratings, shaped to fit R5: small units
+/// (and the Inspektorat) are ISTIMEWA, the others BAIK; within a unit officers are ranked by a
+/// drawn score, the top fifth rated Di Atas Ekspektasi, about an eighth (at least one) below
+/// expectations. The head's hasil-kerja rating follows the organisation predikat (R6). The
+/// unit [`PLANTED_DISTRIBUTION_UNIT`] rates everyone alike, which R5 flags.
+fn rate_units(
+    seed: u64,
+    units: &[DemoUnit],
+    heads: &[Option<usize>],
+    officers: &mut [DemoOfficer],
+) -> Vec<PredikatOrganisasi> {
+    use Rating::{DiAtas as A, DiBawah as B, Sesuai as S};
+    let mut org = Vec::with_capacity(units.len());
+    for (ui, unit) in units.iter().enumerate() {
+        let head = heads[ui].filter(|&h| officers[h].unit == ui);
+        let mut members: Vec<(f64, usize)> = officers
+            .iter()
+            .filter(|o| o.unit == ui && Some(o.index) != head)
+            .map(|o| {
+                (
+                    officer_rng(seed ^ 0x005E_ED0F_4A7E, o.index).r#gen(),
+                    o.index,
+                )
+            })
+            .collect();
+        members.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let n = members.len() + usize::from(head.is_some());
+        let planted = unit.code == PLANTED_DISTRIBUTION_UNIT;
+        let predikat = if planted || (n > 4 && unit.kind != UnitKind::Inspektorat) {
+            PredikatOrganisasi::Baik
+        } else {
+            PredikatOrganisasi::Istimewa
+        };
+        org.push(predikat);
+        if let Some(h) = head {
+            let hk = if predikat == PredikatOrganisasi::Istimewa {
+                A
+            } else {
+                S
+            };
+            (officers[h].hasil_kerja, officers[h].perilaku) = (hk, S);
+        }
+        let m = members.len();
+        let (top, low) = match (planted, predikat) {
+            (true, _) => (0, 0),
+            (false, PredikatOrganisasi::Istimewa) => ((m * 3).div_ceil(10), m / 10),
+            _ => (n.div_ceil(5), ((n * 12 + 50) / 100).max(1)),
+        };
+        for (rank, &(_, i)) in members.iter().enumerate() {
+            let from_bottom = m - 1 - rank;
+            (officers[i].hasil_kerja, officers[i].perilaku) = if rank < top {
+                (A, A)
+            } else if from_bottom < low {
+                match from_bottom {
+                    0 if low >= 3 => (B, B),
+                    1 if low >= 4 => (S, B),
+                    _ => (B, S),
+                }
+            } else if rank % 5 == 0 {
+                (A, S)
+            } else {
+                (S, S)
+            };
+        }
+    }
+    org
+}
+
+/// Mark the planted officers that depend on ratings: in each block of 1,021 officers, the first
+/// Di Atas staff member from the 17th on reports below target in TW2; in each block of 1,031, the
+/// first Baik staff member from the 19th on gets an award with an override.
+fn plant(officers: &mut [DemoOfficer], heads: &[Option<usize>]) {
+    let is_head = |i: usize| heads.contains(&Some(i));
+    for (block, offset, flag) in [(1021, 17, 0), (1031, 19, 1)] {
+        let mut marked_in = None;
+        for (i, o) in officers.iter_mut().enumerate() {
+            let b = i / block;
+            if i % block < offset || marked_in == Some(b) || is_head(i) {
+                continue;
+            }
+            let fits = match flag {
+                0 => o.hasil_kerja == Rating::DiAtas,
+                _ => (o.hasil_kerja, o.perilaku) == (Rating::Sesuai, Rating::Sesuai),
+            };
+            if fits {
+                if flag == 0 {
+                    o.plant_di_atas_below_target = true;
+                } else {
+                    o.plant_award_override = true;
+                }
+                marked_in = Some(b);
+            }
+        }
+    }
 }
 
 fn staff_post(kind: UnitKind, rng: &mut StdRng) -> (PositionKind, String) {
@@ -597,7 +755,10 @@ fn actor_id(city: &City, i: Option<usize>) -> ActorId {
     }
 }
 
-/// Seed the demo city into `app`'s store.
+/// Seed the demo city into `app`'s store: units, officers and appraisers, unit heads; per plan
+/// year the organisation predikat, every officer's SKP cycle, the R5 finalisation, awards,
+/// training programmes and the SKM surveys; then the current year's data the load generator
+/// writes to (see [`live`]).
 pub async fn seed(app: &App, opts: &DemoOptions) -> anyhow::Result<DemoSummary> {
     let started = Instant::now();
     let before = app.store.head().await?.position;
@@ -608,8 +769,11 @@ pub async fn seed(app: &App, opts: &DemoOptions) -> anyhow::Result<DemoSummary> 
         .map(Year::new)
         .collect::<Result<_, _>>()?;
     let t0 = at(day(first_year, 1, 2), 8);
+    let n = city.officers.len();
+    let bar = progress_bar(opts.progress, (n * (1 + years.len()) + n / 10) as u64);
 
     // 1. Units, parents first.
+    bar.set_message("unit");
     for unit in &city.units {
         let code = UnitCode::parse(unit.code)?;
         let parent = unit.parent.map(UnitCode::parse).transpose()?;
@@ -619,40 +783,15 @@ pub async fn seed(app: &App, opts: &DemoOptions) -> anyhow::Result<DemoSummary> 
             kind: unit.kind,
             parent,
         };
-        let config = app.config.clone();
-        app.execute::<UnitEvent>(&stream(unit::stream_id(&code))?, &meta(&admin), t0, |s| {
-            let ctx = UnitContext {
-                config: &config,
-                at: t0,
-                actor: &admin,
-                parent: None,
-                employee_predikat: &[],
-            };
-            unit::decide(s, &command, &ctx)
-        })
-        .await
-        .with_context(|| format!("unit {}", unit.code))?;
+        organisation::unit_command(app, &code, &command, &admin, None, t0)
+            .await
+            .with_context(|| format!("unit {}", unit.code))?;
     }
 
-    let bar = if opts.progress {
-        let bar = indicatif::ProgressBar::new((city.officers.len() * (1 + years.len())) as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg:12} [{elapsed_precise}] {wide_bar} {pos}/{len} ({per_sec}, eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-
-    // 2. Officers and their appraisers.
+    // 2. Officers and their appraisers; 3. unit heads.
     bar.set_message("pegawai");
     let conc = opts.concurrency.max(1);
-    let city_ref = &city;
-    let admin_ref = &admin;
-    let bar_ref = &bar;
+    let (city_ref, admin_ref, bar_ref) = (&city, &admin, &bar);
     let results: Vec<anyhow::Result<()>> = futures::stream::iter(city.officers.iter())
         .map(|o| async move {
             register(app, city_ref, o, admin_ref, t0).await?;
@@ -663,46 +802,82 @@ pub async fn seed(app: &App, opts: &DemoOptions) -> anyhow::Result<DemoSummary> 
         .collect()
         .await;
     results.into_iter().collect::<anyhow::Result<()>>()?;
+    organisation::assign_heads(app, &city, &admin, t0).await?;
 
-    // 3. A full SKP cycle per officer and year.
-    let mut plans = 0;
+    // 4. Each plan year.
+    let mut totals = Totals::default();
     for &year in &years {
+        organisation::set_predikat(app, &city, year).await?;
         bar.set_message(format!("SKP {year}"));
-        let results: Vec<anyhow::Result<()>> = futures::stream::iter(city.officers.iter())
-            .map(|o| async move {
-                cycle(app, city_ref, o, year, opts.seed).await?;
-                bar_ref.inc(1);
-                Ok(())
-            })
-            .buffer_unordered(conc)
-            .collect()
-            .await;
-        results.into_iter().collect::<anyhow::Result<()>>()?;
-        plans += city.officers.len();
+        let results: Vec<anyhow::Result<(usize, Option<PredikatPegawai>)>> =
+            futures::stream::iter(city.officers.iter())
+                .map(|o| async move {
+                    let predikat = cycle(app, city_ref, o, year, opts.seed).await?;
+                    bar_ref.inc(1);
+                    Ok((o.index, predikat))
+                })
+                .buffer_unordered(conc)
+                .collect()
+                .await;
+        let mut annual: Vec<(usize, Option<PredikatPegawai>)> =
+            results.into_iter().collect::<anyhow::Result<_>>()?;
+        annual.sort_unstable_by_key(|(i, _)| *i);
+        totals.plans += n;
+        bar.set_message(format!("predikat {year}"));
+        organisation::finalise(app, &city, year, &annual).await?;
+        totals.awards += organisation::awards(app, &city, year, &annual).await?;
+        bar.set_message(format!("bangkom+SKM {year}"));
+        let (trainings, surveys) = tokio::try_join!(
+            programmes::seed_year(app, &city, year, opts.seed),
+            surveys::seed_year(app, &city, year, opts.seed),
+        )?;
+        totals.trainings += trainings;
+        totals.surveys += surveys.answers;
+        totals.improvement_actions += surveys.actions;
     }
+
+    // 5. The current year, for the load generator.
+    bar.set_message("beban");
+    let live = live::prepare(app, &city, opts, &bar).await?;
     bar.finish_and_clear();
 
     let after = app.store.head().await?.position;
-    let sample = city
-        .officers
-        .iter()
-        .step_by((city.officers.len() / 20).max(1))
-        .map(|o| {
-            (
-                o.nip.clone(),
-                o.penilai.map(|p| city.officers[p].nip.clone()),
-            )
-        })
-        .collect();
     Ok(DemoSummary {
         units: city.units.len(),
         officers: city.officers.len(),
-        plans,
+        plans: totals.plans,
+        awards: totals.awards,
+        trainings: totals.trainings,
+        survey_answers: totals.surveys,
+        improvement_actions: totals.improvement_actions,
         events: after - before,
         elapsed: started.elapsed(),
-        sample,
         years,
+        live,
     })
+}
+
+#[derive(Default)]
+struct Totals {
+    plans: usize,
+    awards: usize,
+    trainings: usize,
+    surveys: usize,
+    improvement_actions: usize,
+}
+
+fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:16} [{elapsed_precise}] {wide_bar} {pos}/{len} ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 async fn register(
@@ -723,9 +898,19 @@ async fn register(
         kind: o.kind,
     };
     let m = meta(admin);
-    app.register_officer(&input, &m, t0)
+    // The same checks as the API's registration; the new stream is then tracked so the
+    // appraiser assignment needs no reload.
+    let registration = app
+        .validate_registration(&input)
         .await
         .with_context(|| format!("register {}", o.nip))?;
+    let mut officer = Tracked::<OfficerEvent>::new_stream(stream(officer::stream_id(&o.nip))?);
+    let config = app.config.clone();
+    app.execute_tracked(&mut officer, &m, t0, |s| {
+        officer::decide(s, &registration.command, &config, t0)
+    })
+    .await
+    .with_context(|| format!("register {}", o.nip))?;
     let penilai = actor_id(city, o.penilai);
     let atasan = match o.penilai {
         Some(p) => match city.officers[p].penilai {
@@ -741,9 +926,11 @@ async fn register(
         until: None,
         reason: Some("Penetapan pejabat penilai kinerja".into()),
     };
-    app.officer_command(&o.nip, &command, &m, t0)
-        .await
-        .with_context(|| format!("assign {}", o.nip))?;
+    app.execute_tracked(&mut officer, &m, t0, |s| {
+        officer::decide(s, &command, &config, t0)
+    })
+    .await
+    .with_context(|| format!("assign {}", o.nip))?;
     Ok(())
 }
 
@@ -756,48 +943,77 @@ fn evidence(rng: &mut StdRng, nip: &Nip, year: Year, q: usize) -> anyhow::Result
     )?)
 }
 
-/// Draft, plan, submit, approve, report four quarters, feedback, evaluate.
-async fn cycle(
-    app: &App,
+/// One officer's SKP of one year, tracked: every command is decided by the domain on the
+/// folded state and appended with the stream's revision (see [`Tracked`]).
+pub(crate) struct PlanSession<'a> {
+    app: &'a App,
+    officer: OfficerState,
+    unit: Option<UnitState>,
+    plan: Tracked<PlanEvent>,
+}
+
+impl<'a> PlanSession<'a> {
+    /// Start SKP `seq` 1 of `nip` for `year` (a new stream).
+    pub(crate) async fn start(app: &'a App, nip: &Nip, year: Year) -> anyhow::Result<Self> {
+        let (officer, _) = app.officer(nip).await?;
+        let unit = match officer.post.as_ref() {
+            Some(post) => Some(
+                app.load::<UnitEvent>(&stream(unit::stream_id(&post.unit))?)
+                    .await?
+                    .0,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            app,
+            officer,
+            unit,
+            plan: Tracked::new_stream(stream(plan::stream_id(nip, year, 1))?),
+        })
+    }
+
+    /// Decide and append one command as `actor` at `when`.
+    pub(crate) async fn run(
+        &mut self,
+        cmd: PlanCommand,
+        actor: &Actor,
+        when: DateTime<Utc>,
+    ) -> Result<Committed, AppError> {
+        let m = Meta {
+            client_time: match &cmd {
+                PlanCommand::FileReport { client_time, .. } => *client_time,
+                _ => None,
+            },
+            ..meta(actor)
+        };
+        let config = self.app.config.clone();
+        let (officer, unit) = (&self.officer, self.unit.as_ref());
+        self.app
+            .execute_tracked(&mut self.plan, &m, when, |state| {
+                let ctx = PlanContext {
+                    config: &config,
+                    at: when,
+                    actor,
+                    officer,
+                    unit,
+                };
+                plan::decide(state, &cmd, &ctx)
+            })
+            .await
+    }
+
+    /// The folded SKP.
+    pub(crate) fn state(&self) -> &PlanState {
+        &self.plan.state
+    }
+}
+
+/// The two results of an officer's SKP and their per-quarter targets.
+pub(crate) fn plan_results(
     city: &City,
     o: &DemoOfficer,
-    year: Year,
-    seed: u64,
-) -> anyhow::Result<()> {
-    let mut rng = officer_rng(seed ^ u64::try_from(year.get()).unwrap_or(0), o.index);
-    let y = year.get();
-    let me = Actor::officer(o.nip.clone(), Role::Pegawai);
-    let appraiser = match o.penilai {
-        Some(p) => Actor::officer(city.officers[p].nip.clone(), Role::Penilai),
-        None => staff("walikota-lhokseumawe", Role::Penilai),
-    };
-    let r = PlanRef {
-        nip: o.nip.clone(),
-        year,
-        seq: Some(1),
-    };
-    let ctx = |e: anyhow::Error, what: &str| e.context(format!("{what} {} {year}", o.nip));
-    let run = |cmd: PlanCommand, actor: Actor, when: DateTime<Utc>| {
-        let r = r.clone();
-        async move {
-            let m = meta(&actor);
-            app.plan_command(&r, cmd, &actor, &m, when).await
-        }
-    };
-    let t_draft = at(day(y, 1, 6 + rng.gen_range(0..5)), 9);
-    run(
-        PlanCommand::DraftPlan {
-            nip: o.nip.clone(),
-            year,
-            seq: 1,
-            approach: Pendekatan::Kuantitatif,
-        },
-        me.clone(),
-        t_draft,
-    )
-    .await
-    .map_err(|e| ctx(e.into(), "draft"))?;
-
+    rng: &mut StdRng,
+) -> anyhow::Result<Vec<(ResultPlan, i64, &'static str)>> {
     let superior = o.penilai.map(|p| rhk_text(city, &city.officers[p]));
     let units_of = ["dokumen", "laporan", "kegiatan", "orang"];
     let mut results = Vec::new();
@@ -805,10 +1021,10 @@ async fn cycle(
         .into_iter()
         .enumerate()
     {
-        let target = rng.gen_range(4..=24) * 4;
+        let target = rng.gen_range(4..=24);
         let unit = units_of[rng.gen_range(0..units_of.len())];
         let result = ResultPlan {
-            id: uuid_from(&mut rng),
+            id: uuid_from(rng),
             jenis,
             text: if k == 0 {
                 rhk_text(city, o)
@@ -822,64 +1038,138 @@ async fn cycle(
             },
             perspektif: (o.kind == PositionKind::Jpt).then(|| "Penerima Layanan".to_string()),
             indicators: vec![Indicator {
-                id: uuid_from(&mut rng),
-                text: format!("Jumlah {unit} yang diselesaikan tepat waktu"),
+                id: uuid_from(rng),
+                text: format!("Jumlah {unit} yang diselesaikan tepat waktu setiap triwulan"),
                 aspek: Some(Aspek::Kuantitas),
                 target: Some(Quantity::new(Milli::whole(target)?, unit)?),
             }],
         };
-        results.push((result.clone(), target, unit));
-        run(PlanCommand::PlanResult { result }, me.clone(), t_draft)
-            .await
-            .map_err(|e| ctx(e.into(), "result"))?;
+        results.push((result, target, unit));
+    }
+    Ok(results)
+}
+
+/// Draft, plan the results, submit and approve (dates of `year`).
+pub(crate) async fn plan_and_approve(
+    session: &mut PlanSession<'_>,
+    o: &DemoOfficer,
+    year: Year,
+    results: &[(ResultPlan, i64, &'static str)],
+    appraiser: &Actor,
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    let y = year.get();
+    let me = Actor::officer(o.nip.clone(), Role::Pegawai);
+    let t_draft = at(day(y, 1, 6 + rng.gen_range(0..5)), 9);
+    let draft = PlanCommand::DraftPlan {
+        nip: o.nip.clone(),
+        year,
+        seq: 1,
+        approach: Pendekatan::Kuantitatif,
+    };
+    session.run(draft, &me, t_draft).await.context("draft")?;
+    for (result, ..) in results {
+        let cmd = PlanCommand::PlanResult {
+            result: result.clone(),
+        };
+        session.run(cmd, &me, t_draft).await.context("result")?;
     }
     let t_submit = at(day(y, 1, 14), 10);
-    run(PlanCommand::SubmitPlan, me.clone(), t_submit)
+    session
+        .run(PlanCommand::SubmitPlan, &me, t_submit)
         .await
-        .map_err(|e| ctx(e.into(), "submit"))?;
+        .context("submit")?;
     // Planted: a handful of approvals after the deadline.
     let late_approval = o.index % 997 == 5;
     let t_approve = at(day(y, if late_approval { 2 } else { 1 }, 20), 10);
-    run(PlanCommand::ApprovePlan, appraiser.clone(), t_approve)
+    session
+        .run(PlanCommand::ApprovePlan, appraiser, t_approve)
         .await
-        .map_err(|e| ctx(e.into(), "approve"))?;
+        .context("approve")?;
+    Ok(())
+}
 
-    // Performance tier drives ratings: most meet expectations.
-    let tier: f64 = rng.r#gen();
-    let quarters = [Period::Tw1, Period::Tw2, Period::Tw3, Period::Tw4];
-    for (q, &period) in quarters.iter().enumerate() {
+/// The appraiser of an officer, acting as penilai.
+pub(crate) fn appraiser_of(city: &City, o: &DemoOfficer) -> Actor {
+    match o.penilai {
+        Some(p) => Actor::officer(city.officers[p].nip.clone(), Role::Penilai),
+        None => staff("walikota-lhokseumawe", Role::Penilai),
+    }
+}
+
+/// File the reports of quarter `q` (0-based): one per result, with evidence. Planted: a late
+/// report, a report from a device whose clock is 40 days behind, a Di Atas officer below target.
+pub(crate) async fn file_quarter(
+    session: &mut PlanSession<'_>,
+    o: &DemoOfficer,
+    year: Year,
+    q: usize,
+    results: &[(ResultPlan, i64, &'static str)],
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    let me = Actor::officer(o.nip.clone(), Role::Pegawai);
+    let period = QUARTERS[q];
+    let (_, end) = period.range(year);
+    let late = o.index % 1009 == 7 && q == 1;
+    let filed_on = end + chrono::TimeDelta::days(if late { 25 } else { rng.gen_range(1..=6) });
+    let t_report = at(filed_on, 11);
+    for (res, target, unit) in results {
+        let share = match o.hasil_kerja {
+            _ if o.plant_di_atas_below_target && q == 1 => 75,
+            Rating::DiAtas => rng.gen_range(101..=115),
+            Rating::Sesuai => rng.gen_range(86..=100),
+            Rating::DiBawah => rng.gen_range(45..=80),
+        };
+        // Di Atas realisations exceed the target (rounded up), the others do not reach past it.
+        let value = if share > 100 {
+            (target * share + 99) / 100
+        } else {
+            target * share / 100
+        };
+        // Most reports come from the web form without a device clock; the planted one carries
+        // a clock 40 days behind.
+        let client_time =
+            (o.index % 1013 == 11 && q == 2).then(|| t_report - chrono::TimeDelta::days(40));
+        let cmd = PlanCommand::FileReport {
+            report_id: uuid_from(rng),
+            indicator_id: res.indicators[0].id,
+            period,
+            realisation: Realisation {
+                value: Quantity::new(Milli::whole(value)?, unit)?,
+                evidence: vec![evidence(rng, &o.nip, year, q + 1)?],
+                note: None,
+            },
+            client_time,
+        };
+        session.run(cmd, &me, t_report).await.context("report")?;
+    }
+    Ok(())
+}
+
+const QUARTERS: [Period; 4] = [Period::Tw1, Period::Tw2, Period::Tw3, Period::Tw4];
+
+/// Draft, plan, submit, approve, report four quarters, feedback, evaluate each quarter and the
+/// year. Returns the final annual predikat.
+async fn cycle(
+    app: &App,
+    city: &City,
+    o: &DemoOfficer,
+    year: Year,
+    seed: u64,
+) -> anyhow::Result<Option<PredikatPegawai>> {
+    let mut rng = officer_rng(seed ^ u64::try_from(year.get()).unwrap_or(0), o.index);
+    let ctx = |e: anyhow::Error| e.context(format!("{} {year}", o.nip));
+    let appraiser = appraiser_of(city, o);
+    let mut session = PlanSession::start(app, &o.nip, year).await.map_err(ctx)?;
+    let results = plan_results(city, o, &mut rng)?;
+    plan_and_approve(&mut session, o, year, &results, &appraiser, &mut rng)
+        .await
+        .map_err(ctx)?;
+    for (q, &period) in QUARTERS.iter().enumerate() {
+        file_quarter(&mut session, o, year, q, &results, &mut rng)
+            .await
+            .map_err(ctx)?;
         let (_, end) = period.range(year);
-        // Planted: a late report (past the deadline) and a backdated device clock.
-        let late = o.index % 1009 == 7 && q == 1;
-        let filed_on = end + chrono::TimeDelta::days(if late { 25 } else { rng.gen_range(1..=6) });
-        let t_report = at(filed_on, 11);
-        for (res, target, unit) in &results {
-            let share = match tier {
-                t if t < 0.15 => rng.gen_range(95..=110),
-                t if t < 0.93 => rng.gen_range(80..=100),
-                _ => rng.gen_range(40..=75),
-            };
-            let value = target * share / 400;
-            let client_time = if o.index % 1013 == 11 && q == 2 {
-                Some(t_report - chrono::TimeDelta::days(40))
-            } else {
-                Some(t_report - chrono::TimeDelta::minutes(rng.gen_range(0..30)))
-            };
-            let cmd = PlanCommand::FileReport {
-                report_id: uuid_from(&mut rng),
-                indicator_id: res.indicators[0].id,
-                period,
-                realisation: Realisation {
-                    value: Quantity::new(Milli::whole(value)?, unit)?,
-                    evidence: vec![evidence(&mut rng, &o.nip, year, q + 1)?],
-                    note: None,
-                },
-                client_time,
-            };
-            run(cmd, me.clone(), t_report)
-                .await
-                .map_err(|e| ctx(e.into(), "report"))?;
-        }
         let t_eval = at(end + chrono::TimeDelta::days(10), 14);
         if q == 1 {
             let cmd = PlanCommand::GiveFeedback {
@@ -888,73 +1178,60 @@ async fn cycle(
                 period: Some(period),
                 text: "Capaian sudah baik; lengkapi bukti dukung tepat waktu.".into(),
             };
-            run(cmd, appraiser.clone(), t_eval)
+            session
+                .run(cmd, &appraiser, t_eval)
                 .await
-                .map_err(|e| ctx(e.into(), "feedback"))?;
+                .map_err(|e| ctx(anyhow::Error::from(e).context("feedback")))?;
         }
-        evaluate(
-            &run,
-            &results,
-            period,
-            tier,
-            &mut rng,
-            appraiser.clone(),
-            t_eval,
-        )
-        .await
-        .map_err(|e| ctx(e, "evaluate"))?;
+        evaluate(&mut session, o, &results, period, &appraiser, t_eval)
+            .await
+            .map_err(|e| ctx(e.context("evaluate")))?;
     }
-    let t_annual = at(day(y + 1, 1, 10), 14);
+    let t_annual = at(day(year.get() + 1, 1, 10), 14);
     evaluate(
-        &run,
+        &mut session,
+        o,
         &results,
         Period::Tahunan,
-        tier,
-        &mut rng,
-        appraiser.clone(),
+        &appraiser,
         t_annual,
     )
     .await
-    .map_err(|e| ctx(e, "annual"))?;
-    // Planted: an amended annual evaluation.
+    .map_err(|e| ctx(e.context("annual")))?;
+    // Planted: a TW4 evaluation amended after the objection window (R12). Only the behaviour
+    // rating changes, so the annual predikat and R5 are untouched.
     if o.index % 1019 == 13 {
-        run(
-            PlanCommand::AmendEvaluation {
-                period: Period::Tahunan,
-                hasil_kerja: Rating::Sesuai,
-                perilaku: Rating::Sesuai,
-                reason: "Koreksi atas kekeliruan input penilaian".into(),
+        let amend = PlanCommand::AmendEvaluation {
+            period: Period::Tw4,
+            hasil_kerja: o.hasil_kerja,
+            perilaku: if o.perilaku == Rating::Sesuai {
+                Rating::DiAtas
+            } else {
+                Rating::Sesuai
             },
-            appraiser,
-            t_annual + chrono::TimeDelta::days(3),
-        )
-        .await
-        .map_err(|e| ctx(e.into(), "amend"))?;
+            reason: "Koreksi atas kekeliruan input penilaian perilaku".into(),
+        };
+        session
+            .run(amend, &appraiser, t_annual + chrono::TimeDelta::days(30))
+            .await
+            .map_err(|e| ctx(anyhow::Error::from(e).context("amend")))?;
     }
-    Ok(())
+    Ok(session
+        .state()
+        .evaluations
+        .get(&Period::Tahunan)
+        .map(|e| e.predikat))
 }
 
-async fn evaluate<F, Fut>(
-    run: &F,
+async fn evaluate(
+    session: &mut PlanSession<'_>,
+    o: &DemoOfficer,
     results: &[(ResultPlan, i64, &str)],
     period: Period,
-    tier: f64,
-    rng: &mut StdRng,
-    appraiser: Actor,
+    appraiser: &Actor,
     when: DateTime<Utc>,
-) -> anyhow::Result<()>
-where
-    F: Fn(PlanCommand, Actor, DateTime<Utc>) -> Fut,
-    Fut: std::future::Future<Output = Result<crate::app::Committed, crate::app::AppError>>,
-{
-    let jitter: f64 = rng.r#gen::<f64>() * 0.05;
-    let (hk, pk) = match tier + jitter {
-        t if t < 0.12 => (Rating::DiAtas, Rating::DiAtas),
-        t if t < 0.20 => (Rating::DiAtas, Rating::Sesuai),
-        t if t < 0.94 => (Rating::Sesuai, Rating::Sesuai),
-        t if t < 0.98 => (Rating::DiBawah, Rating::Sesuai),
-        _ => (Rating::DiBawah, Rating::DiBawah),
-    };
+) -> anyhow::Result<()> {
+    let (hk, pk) = (o.hasil_kerja, o.perilaku);
     let cmd = PlanCommand::RecordEvaluation {
         period,
         hasil_kerja: hk,
@@ -976,6 +1253,6 @@ where
         },
         note: None,
     };
-    run(cmd, appraiser, when).await?;
+    session.run(cmd, appraiser, when).await?;
     Ok(())
 }

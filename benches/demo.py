@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Measure the demo-city targets and write benches/DEMO.md (included in BENCHMARKS.md by
+benches/report.py).
+
+Usage: python3 benches/demo.py [--runs N] [--rate R] [--duration D]
+
+1. `cargo build --release`.
+2. N times (default 2): `kinerja seed --demo` (6,500 officers) into a fresh SQLite file, timed
+   with /usr/bin/time -v (wall clock, peak RSS); the median is reported.
+3. `kinerja serve` on the last seeded file; wait until /readyz reports the projector caught up.
+4. `kinerja load --rate R --duration D` with the seed's tokens file.
+5. The server's VmRSS (and VmHWM) from /proc/PID/status after the load.
+Targets (issue 7): seed <= 60 s; 1,000 req/s for 60 s with p99 <= 50 ms and no errors; server
+RSS <= 200 MB after it.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "kinerja")
+PORT = 18181
+
+
+def machine():
+    cpu = "unknown CPU"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    kb = int(open("/proc/meminfo").readline().split()[1])
+    return f"{os.cpu_count()} cores ({cpu}), {kb / 1024 / 1024:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def load_average():
+    return open("/proc/loadavg").read().split()[0]
+
+
+def seed(workdir, run, concurrency):
+    db = os.path.join(workdir, f"demo-{run}.db")
+    tokens = os.path.join(workdir, "tokens.tsv")
+    cmd = ["/usr/bin/time", "-v", BIN, "seed", "--demo", "--concurrency", str(concurrency),
+           "--database-url", f"sqlite://{db}", "--tokens-out", tokens]
+    la = load_average()
+    p = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
+    h, m, s = wall.groups()
+    secs = int(h or 0) * 3600 + int(m) * 60 + float(s)
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
+    line = [l for l in p.stdout.splitlines() if l.startswith("seeded")][-1]
+    print(f"seed run {run}: {secs:.1f} s (load average before: {la})", file=sys.stderr)
+    return {"db": db, "tokens": tokens, "secs": secs, "rss_kb": rss, "line": line, "load": la}
+
+
+def wait_ready(timeout=600):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/readyz", timeout=5) as r:
+                body = json.load(r)
+                lag = (body.get("projector") or {}).get("lag_events")
+                if lag == 0:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise SystemExit("the server did not catch up in time")
+
+
+def status(pid):
+    out = {}
+    for line in open(f"/proc/{pid}/status"):
+        k, _, v = line.partition(":")
+        if k in ("VmRSS", "VmHWM"):
+            out[k] = int(v.split()[0])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--rate", type=float, default=1000)
+    ap.add_argument("--duration", type=int, default=60)
+    ap.add_argument("--concurrency", type=int, default=1024, help="officers seeded concurrently")
+    ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
+    args = ap.parse_args()
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
+    workdir = tempfile.mkdtemp(prefix="kinerja-demo-")
+    runs = [seed(workdir, i + 1, args.concurrency) for i in range(args.runs)]
+    last = runs[-1]
+    serve = subprocess.Popen(
+        [BIN, "serve", "--database-url", f"sqlite://{last['db']}", "--listen",
+         f"127.0.0.1:{PORT}", "--signing-key", os.path.join(workdir, "ledger.key")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        t0 = time.time()
+        wait_ready()
+        catch_up = time.time() - t0
+        before = status(serve.pid)
+        la = load_average()
+        load_cmd = [BIN, "load", "--url", f"http://127.0.0.1:{PORT}", "--tokens-file",
+                    last["tokens"], "--rate", str(args.rate), "--duration", str(args.duration)]
+        p = subprocess.run(load_cmd, capture_output=True, text=True)
+        load_out = p.stdout.strip()
+        after = status(serve.pid)
+    finally:
+        serve.terminate()
+        serve.wait()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+    secs = [r["secs"] for r in runs]
+    med = statistics.median(secs)
+    totals = load_out.splitlines()[0] if load_out else "no output"
+    m = re.match(r"(\d+) requests in ([\d.]+) s = ([\d.]+) req/s.*, (\d+) errors", totals)
+    achieved, errors = (float(m.group(3)), int(m.group(4))) if m else (0.0, -1)
+    all_line = [l for l in load_out.splitlines() if l.startswith("all ")]
+    p99 = float(all_line[0].split()[5]) if all_line else float("nan")
+    rss_mb = after["VmRSS"] / 1024
+    verdict = lambda ok: "met" if ok else "**not met**"
+    today = datetime.date.today().isoformat()
+    lines = [
+        "# Demo city: seed, load and memory (benches/demo.py)",
+        "",
+        f"- Machine: {machine()}; shared with other engineers' builds (load average "
+        f"{', '.join(r['load'] for r in runs)} before the seed runs, {la} before the load).",
+        f"- Date: {today}.",
+        f"- Command: `python3 benches/demo.py --runs {args.runs} --rate {args.rate:g} --duration {args.duration} "
+        f"--concurrency {args.concurrency}` (release build; SQLite, `synchronous=FULL`), which runs "
+        f"`kinerja seed --demo --concurrency {args.concurrency} --tokens-out FILE`, `kinerja serve` and "
+        f"`kinerja load --tokens-file FILE --rate {args.rate:g} --duration {args.duration}`.",
+        "",
+        "| measurement | median | target | |",
+        "|---|---|---|---|",
+        f"| `kinerja seed --demo` (6,500 officers, fresh SQLite file), wall clock, {args.runs} runs "
+        f"({', '.join(f'{s:.1f} s' for s in secs)}) | {med:.1f} s | ≤ 60 s | {verdict(med <= 60)} |",
+        f"| `kinerja load --rate {args.rate:g} --duration {args.duration}`: achieved rate | "
+        f"{achieved:,.0f} req/s | {args.rate:,.0f} req/s | {verdict(achieved >= 0.98 * args.rate)} |",
+        f"| … p99 latency, all endpoints | {p99:.1f} ms | ≤ 50 ms | {verdict(p99 <= 50)} |",
+        f"| … errors | {errors} | 0 | {verdict(errors == 0)} |",
+        f"| server VmRSS after the load | {rss_mb:.0f} MB | ≤ 200 MB | {verdict(rss_mb <= 200)} |",
+        "",
+        f"Seed output (last run): `{last['line']}`; peak RSS of the seed {last['rss_kb'] / 1024:.0f} MB.",
+        f"The server caught its projections up from position 0 in {catch_up:.0f} s before the load; "
+        f"VmRSS then {before['VmRSS'] / 1024:.0f} MB, after the load {rss_mb:.0f} MB (peak VmHWM {after['VmHWM'] / 1024:.0f} MB).",
+        "",
+        "Load output (latency from sending a request to reading its whole answer):",
+        "",
+        "```",
+        load_out,
+        "```",
+    ]
+    open(os.path.join(ROOT, "benches", "DEMO.md"), "w").write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
