@@ -51,28 +51,69 @@ impl TryFrom<EventRow> for RecordedEvent {
     type Error = StoreError;
 
     fn try_from(row: EventRow) -> Result<Self, StoreError> {
-        let position = u64::try_from(row.position).unwrap_or(0);
-        let corrupt = |reason: &str| StoreError::Corrupt {
-            position,
-            reason: reason.to_string(),
-        };
-        Ok(RecordedEvent {
-            position,
+        Columns {
+            position: row.position,
             event_id: row.event_id,
             stream_id: row.stream_id,
-            revision: u64::try_from(row.revision).map_err(|_| corrupt("negative revision"))?,
+            revision: row.revision,
             event_type: row.event_type,
-            schema_version: u32::try_from(row.schema_version)
-                .map_err(|_| corrupt("schema version out of range"))?,
+            schema_version: row.schema_version,
             data: row.data,
             metadata: row.metadata,
-            recorded_at: DateTime::<Utc>::from_timestamp_micros(row.recorded_at)
+            recorded_at: row.recorded_at,
+            hash: &row.hash,
+        }
+        .into_event()
+    }
+}
+
+/// The columns of one stored event as SQL gives them, before they are checked: the one place
+/// where a stored row becomes a [`RecordedEvent`] or is reported [`StoreError::Corrupt`] (the
+/// sqlx rows above and the SQLite C-API rows of `sqlite::raw` both come through here).
+pub struct Columns<'a> {
+    pub position: i64,
+    pub event_id: Uuid,
+    pub stream_id: String,
+    pub revision: i64,
+    pub event_type: String,
+    pub schema_version: i64,
+    pub data: String,
+    pub metadata: String,
+    /// Microseconds since the Unix epoch.
+    pub recorded_at: i64,
+    pub hash: &'a [u8],
+}
+
+impl Columns<'_> {
+    /// Check the ranges and build the event.
+    pub fn into_event(self) -> Result<RecordedEvent, StoreError> {
+        let position = u64::try_from(self.position).unwrap_or(0);
+        let corrupt = |reason: &str| corrupt(position, reason);
+        Ok(RecordedEvent {
+            position,
+            event_id: self.event_id,
+            stream_id: self.stream_id,
+            revision: u64::try_from(self.revision).map_err(|_| corrupt("negative revision"))?,
+            event_type: self.event_type,
+            schema_version: u32::try_from(self.schema_version)
+                .map_err(|_| corrupt("schema version out of range"))?,
+            data: self.data,
+            metadata: self.metadata,
+            recorded_at: DateTime::<Utc>::from_timestamp_micros(self.recorded_at)
                 .ok_or_else(|| corrupt("recorded_at out of range"))?,
-            hash: row
+            hash: self
                 .hash
                 .try_into()
                 .map_err(|_| corrupt("hash is not 32 bytes"))?,
         })
+    }
+}
+
+/// A stored row at `position` that cannot be an event.
+pub fn corrupt(position: Position, reason: &str) -> StoreError {
+    StoreError::Corrupt {
+        position,
+        reason: reason.to_string(),
     }
 }
 

@@ -189,14 +189,7 @@ async fn check_page(
     };
     let checked = tokio::task::spawn_blocking(move || {
         let outcome = match &before {
-            Some(b) => check_run(
-                LogHead {
-                    position: b.position,
-                    hash: b.hash,
-                    recorded_at_micros: b.recorded_at.timestamp_micros(),
-                },
-                &events,
-            ),
+            Some(b) => check_run(head_at(b), &events),
             None if first == 1 => check_run(LogHead::EMPTY, &events),
             None => Err(ChainBreak::Gap {
                 expected: first - 1,
@@ -237,11 +230,17 @@ fn check_run(from: LogHead, events: &[RecordedEvent]) -> Result<LogHead, ChainBr
                 computed: hex::encode(computed),
             });
         }
-        head = LogHead {
-            position: e.position,
-            hash: computed,
-            recorded_at_micros: e.recorded_at.timestamp_micros(),
-        };
+        head = head_at(e);
     }
     Ok(head)
+}
+
+/// The head of the log just after `e` (whose stored hash has been checked, or is trusted as the
+/// link the page before checks).
+fn head_at(e: &RecordedEvent) -> LogHead {
+    LogHead {
+        position: e.position,
+        hash: e.hash,
+        recorded_at_micros: e.recorded_at.timestamp_micros(),
+    }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::officer::{IndicatorRow, when};
 use super::session::Session;
-use super::{Chrome, WebError, render, this_quarter, year_or};
+use super::{Chrome, HeadView, WebError, render, this_quarter, year_or};
 use crate::domain::{Nip, Period};
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -58,13 +58,6 @@ struct Found {
     nip: String,
     name: String,
     unit: String,
-}
-
-struct HeadView {
-    tree_size: u64,
-    root: String,
-    signed_at: String,
-    key_id: String,
 }
 
 #[derive(Template)]
@@ -175,12 +168,7 @@ async fn page(
     };
     let verified = outcome.as_ref().map(Result::is_ok);
     let verify_error = outcome.and_then(Result::err).unwrap_or_default();
-    let head = latest.map(|h| HeadView {
-        tree_size: h.tree_size,
-        root: hex::encode(h.root_hash),
-        signed_at: when(h.timestamp),
-        key_id: h.key_id.clone(),
-    });
+    let head = latest.as_ref().map(HeadView::from);
     let path = format!(
         "/ui/auditor?q={}&nip={nip}&year={year}&position={as_of}",
         form_value(&search)

@@ -46,6 +46,25 @@ use crate::http::error::ApiError;
 use i18n::{Lang, Messages};
 use session::{Flash, MaybeSession};
 
+/// A signed tree head as the auditor's and the public pages show it (`head.html`).
+pub struct HeadView {
+    tree_size: u64,
+    root: String,
+    signed_at: String,
+    key_id: String,
+}
+
+impl From<&crate::proofs::SignedTreeHead> for HeadView {
+    fn from(h: &crate::proofs::SignedTreeHead) -> Self {
+        HeadView {
+            tree_size: h.tree_size,
+            root: hex::encode(h.root_hash),
+            signed_at: officer::when(h.timestamp),
+            key_id: h.key_id.clone(),
+        }
+    }
+}
+
 /// The routes of the web interface (merged into the service's router).
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -21,9 +21,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use super::chart::Chart;
-use super::officer::when;
 use super::session::{Flash, MaybeSession, Visitor, redirect_with};
-use super::{Chrome, WebError, render};
+use super::{Chrome, HeadView, WebError, render};
 use crate::domain::Period;
 use crate::domain::survey::ELEMENTS;
 use crate::http::AppState;
@@ -49,13 +48,6 @@ struct UnitIkm {
     ikm: String,
     category: String,
     respondents: u64,
-}
-
-struct HeadView {
-    tree_size: u64,
-    root: String,
-    signed_at: String,
-    key_id: String,
 }
 
 #[derive(Template)]
@@ -125,12 +117,8 @@ async fn summary(
         .latest_tree_head()
         .await
         .map_err(crate::http::error::ApiError::from)?
-        .map(|h| HeadView {
-            tree_size: h.tree_size,
-            root: hex::encode(h.root_hash),
-            signed_at: when(h.timestamp),
-            key_id: h.key_id,
-        });
+        .as_ref()
+        .map(HeadView::from);
     let c = public_chrome(&s, &v, m.public_title);
     let page = PublicPage {
         c: c.clone(),

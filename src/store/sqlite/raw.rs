@@ -15,11 +15,11 @@
 use std::ffi::{CStr, c_int};
 use std::ptr::{self, NonNull};
 
-use chrono::DateTime;
 use libsqlite3_sys as ffi;
 use sqlx::SqlitePool;
 
 use super::error::classify;
+use crate::store::row::{Columns, corrupt};
 use crate::store::{RecordedEvent, StoreError};
 
 /// A parameter of the statement, `?1`, `?2`, … in order.
@@ -155,36 +155,27 @@ impl Statement {
 impl Row<'_> {
     /// The row as an event (columns in the order of `EventRow`).
     pub fn event(&self) -> Result<RecordedEvent, StoreError> {
-        let position = u64::try_from(self.int(0)).unwrap_or(0);
-        let corrupt = |reason: &str| StoreError::Corrupt {
-            position,
-            reason: reason.to_string(),
+        let position = self.int(0);
+        let corrupt = |reason: &str| corrupt(u64::try_from(position).unwrap_or(0), reason);
+        let text = |col, name: &str| {
+            self.text(col)
+                .map(str::to_owned)
+                .ok_or_else(|| corrupt(&format!("{name} is not text")))
         };
-        let event_id = uuid::Uuid::from_slice(self.blob(1))
-            .map_err(|_| corrupt("event_id is not 16 bytes"))?;
-        Ok(RecordedEvent {
+        Columns {
             position,
-            event_id,
-            stream_id: self
-                .string(2)
-                .ok_or_else(|| corrupt("stream_id is not text"))?,
-            revision: u64::try_from(self.int(3)).map_err(|_| corrupt("negative revision"))?,
-            event_type: self
-                .string(4)
-                .ok_or_else(|| corrupt("event_type is not text"))?,
-            schema_version: u32::try_from(self.int(5))
-                .map_err(|_| corrupt("schema version out of range"))?,
-            data: self.string(6).ok_or_else(|| corrupt("data is not text"))?,
-            metadata: self
-                .string(7)
-                .ok_or_else(|| corrupt("metadata is not text"))?,
-            recorded_at: DateTime::from_timestamp_micros(self.int(8))
-                .ok_or_else(|| corrupt("recorded_at out of range"))?,
-            hash: self
-                .blob(9)
-                .try_into()
-                .map_err(|_| corrupt("hash is not 32 bytes"))?,
-        })
+            event_id: uuid::Uuid::from_slice(self.blob(1))
+                .map_err(|_| corrupt("event_id is not 16 bytes"))?,
+            stream_id: text(2, "stream_id")?,
+            revision: self.int(3),
+            event_type: text(4, "event_type")?,
+            schema_version: self.int(5),
+            data: text(6, "data")?,
+            metadata: text(7, "metadata")?,
+            recorded_at: self.int(8),
+            hash: self.blob(9),
+        }
+        .into_event()
     }
 
     /// The column as an integer.
@@ -195,10 +186,6 @@ impl Row<'_> {
 
     fn stmt(&self) -> *mut ffi::sqlite3_stmt {
         self.statement.stmt.as_ptr()
-    }
-
-    fn string(&self, col: c_int) -> Option<String> {
-        self.text(col).map(str::to_owned)
     }
 
     /// The column's bytes (empty for NULL).
