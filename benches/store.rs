@@ -15,7 +15,9 @@
 //! - `proofs/…`: inclusion and consistency proofs from the stored tree of the 1,000,000-event
 //!   log, and from an in-memory tree of 10,000,000 leaves.
 //!
-//! Run with `cargo bench --bench store`; `KINERJA_BENCH_EVENTS` shrinks the read benches.
+//! Run with `cargo bench --bench store`; `KINERJA_BENCH_EVENTS` shrinks the read benches, and
+//! `KINERJA_BENCH_ONLY` (a comma-separated list of `append`, `replay`, `verify`, `proofs`) runs
+//! only those groups, skipping the others' set-up (the 1M-event logs, the 10M-leaf tree).
 
 mod common;
 
@@ -39,6 +41,12 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
+}
+
+/// Whether a group of this bench runs: `KINERJA_BENCH_ONLY` lists the wanted ones (all when unset).
+fn group_wanted(group: &str) -> bool {
+    std::env::var("KINERJA_BENCH_ONLY")
+        .map_or(true, |only| only.split(',').any(|g| g.trim() == group))
 }
 
 fn read_events() -> u64 {
@@ -70,6 +78,9 @@ async fn append_round(store: &Arc<dyn EventStore>, round: u64) -> Duration {
 }
 
 fn append_64_callers(c: &mut Criterion) {
+    if !group_wanted("append") {
+        return;
+    }
     let rt = runtime();
     let mut group = c.benchmark_group("append_64_callers");
     group
@@ -125,6 +136,9 @@ fn append_64_callers(c: &mut Criterion) {
 }
 
 fn replay_1m(c: &mut Criterion) {
+    if !group_wanted("replay") {
+        return;
+    }
     let rt = runtime();
     let n = read_events();
     let mut group = c.benchmark_group("replay_1m");
@@ -227,6 +241,9 @@ async fn replay(store: &dyn EventStore) -> u64 {
 }
 
 fn verify_1m(c: &mut Criterion) {
+    if !group_wanted("verify") {
+        return;
+    }
     let rt = runtime();
     let n = read_events();
     let mut group = c.benchmark_group("verify_1m");
@@ -258,6 +275,9 @@ fn verify_1m(c: &mut Criterion) {
 }
 
 fn proofs(c: &mut Criterion) {
+    if !group_wanted("proofs") {
+        return;
+    }
     let rt = runtime();
     let n = read_events();
     let mut group = c.benchmark_group("proofs");

@@ -6,33 +6,32 @@ mod error;
 pub mod raw;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Row;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Connection, Row};
 use tokio::sync::watch;
 
 use super::plan::{
     BatchFacts, PreparedAppend, RevisionCache, event_ids_of, plan_batch, streams_of,
 };
-use super::row::{
-    EventRow, TreeHeadRow, node_ref, position_of, sql_int, sql_limit, to_events, to_hash,
-};
+use super::row::{TreeHeadRow, position_of, sql_int, sql_limit, to_hash};
 use super::tree;
-use super::writer::{BatchCommitter, Committed, Writer, WriterOptions, resolve_failed_commit};
+use super::writer::{
+    BlockingCommitter, Committed, Writer, WriterOptions, resolve_failed_commit_blocking,
+};
 use super::{
     AppendResult, Direction, EventStore, ExpectedRevision, LogHead, NewEvent, Position, ReadFrom,
     RecordedEvent, StoreError, StreamId, category_of,
 };
 use crate::proofs::{Frontier, Hash, NodeRef, SignedTreeHead};
 use error::classify;
-use raw::Bind;
+use raw::{Bind, Conn};
 
 /// The embedded migrations of the SQLite event store.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -88,21 +87,19 @@ impl SqliteStore {
     /// Open the store at `url` (e.g. `sqlite://data/kinerja.db`), migrating it when needed.
     pub async fn open(url: &str, options: WriterOptions) -> Result<Self, StoreError> {
         let pool = open_pool(url).await?;
-        let conn = SqliteConnection::connect_with(&connect_options(url)?)
-            .await
-            .map_err(classify)?;
+        let path = connect_options(url)?.get_filename().to_path_buf();
+        let conn = raw::Connection::open(&path, WRITER_PRAGMAS)?;
         let head_position = read_head(&pool).await?.position;
         let head = watch::channel(head_position).0;
         let committer = SqliteCommitter {
-            url: url.to_string(),
+            path,
             conn: Some(conn),
-            pool: pool.clone(),
             commit_delay: options.commit_delay,
             merkle: options.merkle,
             frontier: None,
             revisions: RevisionCache::default(),
         };
-        let writer = Writer::spawn(committer, options, head.clone());
+        let writer = Writer::spawn_thread(committer, options, head.clone())?;
         Ok(Self { pool, writer, head })
     }
 
@@ -248,7 +245,7 @@ impl EventStore for SqliteStore {
 
     async fn tree_nodes(&self, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(classify)?;
-        tree_nodes_with(&mut conn, refs).await
+        raw::with_connection(&mut conn, |c| tree_nodes_on(c, refs)).await
     }
 
     async fn save_tree_head(&self, head: &SignedTreeHead) -> Result<(), StoreError> {
@@ -288,58 +285,54 @@ impl EventStore for SqliteStore {
 }
 
 /// Every node among `refs`: stored ones from `merkle_nodes`, low ones from event hashes.
-async fn tree_nodes_with(
-    conn: &mut SqliteConnection,
-    refs: &[NodeRef],
-) -> Result<HashMap<NodeRef, Hash>, StoreError> {
-    let wanted: Vec<[u64; 2]> = tree::stored_refs(refs)
-        .iter()
-        .map(|r| [u64::from(r.level), r.index])
-        .collect();
+fn tree_nodes_on(c: &Conn, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
     let mut stored = HashMap::new();
-    if !wanted.is_empty() {
-        let list = serde_json::to_string(&wanted).unwrap_or_default();
-        for row in sqlx::query(include_str!("sql/select_nodes.sql"))
-            .bind(list)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(classify)?
-        {
-            let r = node_ref(
-                row.try_get(0).map_err(classify)?,
-                row.try_get(1).map_err(classify)?,
-            )?;
-            stored.insert(r, to_hash(row.try_get(2).map_err(classify)?)?);
-        }
+    let mut select = c.prepare(include_str!("sql/select_node.sql"))?;
+    for r in tree::stored_refs(refs) {
+        let level = i64::from(r.level);
+        select.run(&[Bind::Int(level), Bind::Int(sql_int(r.index))], |row| {
+            stored.insert(r, to_hash(row.blob(0).to_vec())?);
+            Ok(())
+        })?;
     }
     let mut chain = BTreeMap::new();
+    let mut hashes = c.prepare(include_str!("sql/chain_hashes.sql"))?;
     for (first, last) in tree::position_ranges(refs) {
-        for row in sqlx::query(include_str!("sql/chain_hashes.sql"))
-            .bind(sql_int(first))
-            .bind(sql_int(last))
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(classify)?
-        {
-            let position = position_of(row.try_get(0).map_err(classify)?);
-            chain.insert(position, to_hash(row.try_get(1).map_err(classify)?)?);
-        }
+        hashes.run(
+            &[Bind::Int(sql_int(first)), Bind::Int(sql_int(last))],
+            |row| {
+                chain.insert(position_of(row.int(0)), to_hash(row.blob(1).to_vec())?);
+                Ok(())
+            },
+        )?;
     }
     Ok(tree::compose(refs, stored, &chain))
 }
 
-/// The frontier of the tree at `size`, from what is stored.
-async fn load_frontier(conn: &mut SqliteConnection, size: u64) -> Result<Frontier, StoreError> {
-    let nodes = tree_nodes_with(conn, &Frontier::nodes_needed(size)).await?;
-    tree::frontier_from(&nodes, size)
+/// The committed head of the log, read on `c`.
+fn head_on(c: &Conn) -> Result<LogHead, StoreError> {
+    let mut head = None;
+    c.prepare(include_str!("sql/head.sql"))?.run(&[], |row| {
+        head = Some(LogHead {
+            position: position_of(row.int(0)),
+            hash: row
+                .blob(1)
+                .try_into()
+                .map_err(|_| StoreError::Backend("log head hash is not 32 bytes".into()))?,
+            recorded_at_micros: row.int(2),
+        });
+        Ok(())
+    })?;
+    head.ok_or_else(|| StoreError::Backend("the log head row is missing".into()))
 }
 
-/// The writer side: one connection, one transaction per batch.
+/// The writer side: its own connection through the C API, one transaction per batch, on the
+/// writer's thread.
 struct SqliteCommitter {
-    url: String,
-    /// None after a failure: reconnect before the next batch.
-    conn: Option<SqliteConnection>,
-    pool: SqlitePool,
+    /// The database file.
+    path: PathBuf,
+    /// None after a failure: reopen before the next batch.
+    conn: Option<raw::Connection>,
     commit_delay: Option<Duration>,
     /// Maintain the Merkle tree (see [`WriterOptions::merkle`]).
     merkle: bool,
@@ -349,13 +342,18 @@ struct SqliteCommitter {
     revisions: RevisionCache,
 }
 
+/// The writer connection's settings, as [`connect_options`] gives the pool's.
+const WRITER_PRAGMAS: &[&str] = &[
+    "pragma busy_timeout = 30000",
+    "pragma journal_mode = wal",
+    "pragma synchronous = full",
+    "pragma foreign_keys = on",
+];
+
 impl SqliteCommitter {
-    async fn connection(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+    fn connection(&mut self) -> Result<&mut raw::Connection, StoreError> {
         if self.conn.is_none() {
-            let conn = SqliteConnection::connect_with(&connect_options(&self.url)?)
-                .await
-                .map_err(classify)?;
-            self.conn = Some(conn);
+            self.conn = Some(raw::Connection::open(&self.path, WRITER_PRAGMAS)?);
         }
         self.conn
             .as_mut()
@@ -363,43 +361,31 @@ impl SqliteCommitter {
     }
 }
 
-async fn facts(
-    conn: &mut SqliteConnection,
+/// What the planner needs, read inside the open transaction: the head, the revisions of the
+/// batch's streams (from the cache where it is still valid) and the stored events among its ids.
+fn facts(
+    c: &Conn,
     batch: &[PreparedAppend],
     cache: &mut RevisionCache,
 ) -> Result<BatchFacts, StoreError> {
-    let head = read_head(&mut *conn).await?;
+    let head = head_on(c)?;
     let (mut revisions, unknown) = cache.lookup(head.position, streams_of(batch));
     if !unknown.is_empty() {
-        let streams = serde_json::to_string(&unknown).unwrap_or_default();
-        for row in sqlx::query(include_str!("sql/revisions.sql"))
-            .bind(streams)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(classify)?
-        {
-            let stream: String = row.try_get(0).map_err(classify)?;
-            let revision: i64 = row.try_get(1).map_err(classify)?;
-            revisions.insert(stream, Some(position_of(revision)));
-        }
+        let mut revision = c.prepare(include_str!("sql/stream_revision.sql"))?;
         for stream in unknown {
-            revisions.entry(stream).or_insert(None);
+            let last = revision.query_int(&[Bind::Text(&stream)])?;
+            revisions.insert(stream, last.map(position_of));
         }
     }
-    let ids: Vec<String> = event_ids_of(batch)
-        .iter()
-        .map(|id| hex::encode(id.as_bytes()))
-        .collect();
-    let ids = serde_json::to_string(&ids).unwrap_or_default();
-    let rows: Vec<EventRow> = sqlx::query_as(include_str!("sql/existing.sql"))
-        .bind(ids)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(classify)?;
-    let existing = to_events(rows)?
-        .into_iter()
-        .map(|e| (e.event_id, e))
-        .collect();
+    let mut existing = HashMap::new();
+    let mut by_id = c.prepare(include_str!("sql/event_by_id.sql"))?;
+    for id in event_ids_of(batch) {
+        by_id.run(&[Bind::Blob(id.as_bytes())], |row| {
+            let e = row.event()?;
+            existing.insert(e.event_id, e);
+            Ok(())
+        })?;
+    }
     Ok(BatchFacts {
         head: Some(head),
         revisions,
@@ -409,101 +395,102 @@ async fn facts(
 
 /// Write a batch inside the open transaction. With `merkle`, also the newly completed tree
 /// nodes; returns the grown frontier to keep once the transaction commits.
-async fn write(
-    conn: &mut SqliteConnection,
+fn write(
+    c: &Conn,
     batch: &[PreparedAppend],
     merkle: Option<Option<Frontier>>,
     cache: &mut RevisionCache,
 ) -> Result<(super::plan::BatchPlan, Option<Frontier>), StoreError> {
-    let facts = facts(conn, batch, cache).await?;
+    let facts = facts(c, batch, cache)?;
     let size = facts.head.map_or(0, |h| h.position);
     let plan = plan_batch(facts, batch, chrono::Utc::now().timestamp_micros());
+    if plan.rows.is_empty() {
+        return Ok((plan, merkle.flatten()));
+    }
     let mut grown = None;
     if let Some(cached) = merkle {
         let mut frontier = match cached {
             Some(f) if f.size() == size => f,
-            _ => load_frontier(conn, size).await?,
+            _ => tree::frontier_from(&tree_nodes_on(c, &Frontier::nodes_needed(size))?, size)?,
         };
-        let nodes = tree::grow(&mut frontier, plan.rows.iter().map(|r| r.hash));
-        if !nodes.is_empty() {
-            let list: Vec<serde_json::Value> = nodes
-                .iter()
-                .map(|n| serde_json::json!([n.level, n.index, hex::encode(n.hash)]))
-                .collect();
-            sqlx::query(include_str!("sql/insert_nodes.sql"))
-                .bind(serde_json::Value::Array(list).to_string())
-                .execute(&mut *conn)
-                .await
-                .map_err(classify)?;
+        let mut insert = c.prepare(include_str!("sql/insert_node.sql"))?;
+        for n in tree::grow(&mut frontier, plan.rows.iter().map(|r| r.hash)) {
+            insert.run(
+                &[
+                    Bind::Int(i64::from(n.level)),
+                    Bind::Int(sql_int(n.index)),
+                    Bind::Blob(&n.hash),
+                ],
+                |_| Ok(()),
+            )?;
         }
         grown = Some(frontier);
     }
-    if !plan.rows.is_empty() {
-        let rows: Vec<serde_json::Value> = plan
-            .rows
-            .iter()
-            .map(|e| {
-                serde_json::json!([
-                    e.position,
-                    hex::encode(e.event_id.as_bytes()),
-                    e.stream_id,
-                    e.revision,
-                    category_of(&e.stream_id),
-                    e.event_type,
-                    e.schema_version,
-                    e.data,
-                    e.metadata,
-                    e.recorded_at.timestamp_micros(),
-                    hex::encode(e.hash),
-                ])
-            })
-            .collect();
-        sqlx::query(include_str!("sql/insert_events.sql"))
-            .bind(serde_json::Value::Array(rows).to_string())
-            .execute(&mut *conn)
-            .await
-            .map_err(classify)?;
+    let mut insert = c.prepare(include_str!("sql/insert_event.sql"))?;
+    for e in &plan.rows {
+        insert.run(
+            &[
+                Bind::Int(sql_int(e.position)),
+                Bind::Blob(e.event_id.as_bytes()),
+                Bind::Text(&e.stream_id),
+                Bind::Int(sql_int(e.revision)),
+                Bind::Text(category_of(&e.stream_id)),
+                Bind::Text(&e.event_type),
+                Bind::Int(i64::from(e.schema_version)),
+                Bind::Text(&e.data),
+                Bind::Text(&e.metadata),
+                Bind::Int(e.recorded_at.timestamp_micros()),
+                Bind::Blob(&e.hash),
+            ],
+            |_| Ok(()),
+        )?;
     }
-    if !plan.rows.is_empty() {
-        sqlx::query(include_str!("sql/update_head.sql"))
-            .bind(sql_int(plan.head.position))
-            .bind(&plan.head.hash[..])
-            .bind(plan.head.recorded_at_micros)
-            .execute(&mut *conn)
-            .await
-            .map_err(classify)?;
-    }
+    c.execute(
+        include_str!("sql/update_head.sql"),
+        &[
+            Bind::Int(sql_int(plan.head.position)),
+            Bind::Blob(&plan.head.hash),
+            Bind::Int(plan.head.recorded_at_micros),
+        ],
+    )?;
     Ok((plan, grown))
 }
 
-#[async_trait]
-impl BatchCommitter for SqliteCommitter {
-    async fn commit_batch(&mut self, batch: &[PreparedAppend]) -> Result<Committed, StoreError> {
+/// Begin the batch's transaction and write it; on any failure roll back (the batch is absent).
+fn begin_and_write(
+    c: &Conn,
+    batch: &[PreparedAppend],
+    merkle: Option<Option<Frontier>>,
+    cache: &mut RevisionCache,
+) -> Result<(super::plan::BatchPlan, Option<Frontier>), StoreError> {
+    c.execute(include_str!("sql/begin.sql"), &[])?;
+    write(c, batch, merkle, cache).inspect_err(|_| {
+        let _ = c.execute("rollback", &[]);
+    })
+}
+
+impl BlockingCommitter for SqliteCommitter {
+    fn commit_batch(&mut self, batch: &[PreparedAppend]) -> Result<Committed, StoreError> {
         let delay = self.commit_delay;
         let merkle = self.merkle.then(|| self.frontier.take());
         let mut cache = std::mem::take(&mut self.revisions);
-        let conn = self.connection().await?;
-        if let Err(e) = sqlx::query(include_str!("sql/begin.sql"))
-            .execute(&mut *conn)
-            .await
-        {
-            self.conn = None;
-            return Err(StoreError::NotCommitted(classify(e).to_string()));
-        }
-        let (plan, grown) = match write(conn, batch, merkle, &mut cache).await {
+        let c = match self.connection() {
+            Ok(conn) => conn.conn(),
+            Err(e) => return Err(StoreError::NotCommitted(e.to_string())),
+        };
+        let (plan, grown) = match begin_and_write(c, batch, merkle, &mut cache) {
             Ok(written) => written,
             Err(e) => {
-                if sqlx::query("rollback").execute(&mut *conn).await.is_err() {
-                    self.conn = None;
-                }
+                // Rolled back (or never begun); a fresh connection for the next batch.
+                self.conn = None;
                 return Err(StoreError::NotCommitted(e.to_string()));
             }
         };
         if let Some(delay) = delay {
-            tokio::time::sleep(delay).await;
+            std::thread::sleep(delay);
         }
-        match sqlx::query("commit").execute(&mut *conn).await {
-            Ok(_) => {
+        match c.execute("commit", &[]) {
+            Ok(()) => {
                 self.frontier = grown;
                 cache.remember(plan.head.position, plan.revisions.clone());
                 self.revisions = cache;
@@ -513,20 +500,19 @@ impl BatchCommitter for SqliteCommitter {
                 })
             }
             Err(e) => {
-                let _ = sqlx::query("rollback").execute(&mut *conn).await;
+                let _ = c.execute("rollback", &[]);
                 self.conn = None;
                 let first = plan.rows.first().map(|r| r.event_id);
-                let pool = self.pool.clone();
-                resolve_failed_commit(plan, classify(e).to_string(), async move {
+                let path = self.path.clone();
+                resolve_failed_commit_blocking(plan, e.to_string(), move || {
                     let Some(id) = first else { return Ok(false) };
-                    let n: i64 = sqlx::query_scalar(include_str!("sql/event_exists.sql"))
-                        .bind(id)
-                        .fetch_one(&pool)
-                        .await
-                        .map_err(classify)?;
-                    Ok(n > 0)
+                    let mut probe = raw::Connection::open(&path, WRITER_PRAGMAS)?;
+                    let n = probe
+                        .conn()
+                        .prepare(include_str!("sql/event_exists.sql"))?
+                        .query_int(&[Bind::Blob(id.as_bytes())])?;
+                    Ok(n.unwrap_or(0) > 0)
                 })
-                .await
             }
         }
     }

@@ -1,22 +1,27 @@
-//! Reading pages of events straight through SQLite's C API, on a connection borrowed from the
-//! pool.
+//! Statements stepped straight through SQLite's C API, on a connection locked away from sqlx's
+//! worker: the store's page reads and the writer's whole batch.
 //!
 //! sqlx's SQLite driver steps every statement on a worker thread and sends each row, copied into
 //! reference-counted values, over a channel to the async side, which then decodes it again. For a
 //! replay or a `verify` of a million events that hand-over costs more than SQLite's own work
-//! (see BENCHMARKS.md, `replay_1m`). Here the statement is stepped on the calling thread (inside
-//! `block_in_place` on a multi-threaded runtime) and each row is copied once, into its
-//! [`RecordedEvent`]. The connection stays locked for the whole statement, so the driver never
-//! touches it at the same time. This is the only unsafe code in kinerja; it is kept to preparing,
-//! binding, stepping and reading columns of one statement, which is finalised on every path.
+//! (see BENCHMARKS.md, `replay_1m`), and for the writer, which runs about ten statements per
+//! batch, each hand-over is a thread wake-up on the path of every append. Here statements are
+//! stepped on the calling thread (inside `block_in_place` on a multi-threaded runtime): rows are
+//! copied once, into their [`RecordedEvent`], and parameters are bound directly. The connection
+//! stays locked for the whole call ([`with_connection`]), so the driver never touches it at the
+//! same time. This is the only unsafe code in kinerja; it is kept to preparing, binding, stepping
+//! and reading columns of statements, each finalised on every path.
 
 #![allow(unsafe_code)]
 
-use std::ffi::{CStr, c_int};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::{CStr, CString, c_int};
+use std::path::Path;
 use std::ptr::{self, NonNull};
 
 use libsqlite3_sys as ffi;
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::error::classify;
 use crate::store::row::{Columns, corrupt};
@@ -27,6 +32,7 @@ use crate::store::{RecordedEvent, StoreError};
 pub enum Bind<'a> {
     Int(i64),
     Text(&'a str),
+    Blob(&'a [u8]),
 }
 
 /// Run `sql` (which selects the event columns in the order of [`crate::store::row::EventRow`])
@@ -54,17 +60,175 @@ pub async fn scan(
     mut on_row: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let mut conn = pool.acquire().await.map_err(classify)?;
+    with_connection(&mut conn, |c| c.prepare(sql)?.run(binds, &mut on_row)).await
+}
+
+/// Lock `conn` away from sqlx's worker and run `f` on its handle, on this thread (inside
+/// `block_in_place` on a multi-threaded runtime, so other tasks move to other workers). The
+/// statements `f` prepares cannot outlive the call.
+pub async fn with_connection<R>(
+    conn: &mut SqliteConnection,
+    f: impl FnOnce(&Conn) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
     let mut handle = conn.lock_handle().await.map_err(classify)?;
-    let db = handle.as_raw_handle();
-    let mut run = || {
-        // SAFETY: `db` is an open connection that `handle` keeps locked (the driver's worker
-        // cannot use it) until this returns; the statement is used on this thread only.
-        let statement = unsafe { Statement::prepare(db, sql)? };
-        statement.run(binds, &mut on_row)
+    let conn = Conn {
+        db: handle.as_raw_handle(),
+        cache: None,
     };
+    let run = || f(&conn);
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
         _ => run(),
+    }
+}
+
+/// An open connection that nothing else uses while this value lives (see [`with_connection`]
+/// and [`Connection`]).
+pub struct Conn {
+    db: NonNull<ffi::sqlite3>,
+    /// Statements kept prepared between calls, by SQL text (only on a [`Connection`], which
+    /// finalises them before it closes).
+    cache: Option<RefCell<HashMap<Box<str>, Statement>>>,
+}
+
+impl Conn {
+    /// Prepare `sql` (one statement) for this connection, or take it from the connection's cache.
+    pub fn prepare(&self, sql: &str) -> Result<Prepared<'_>, StoreError> {
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|c| c.borrow_mut().remove_entry(sql));
+        let (key, statement) = match cached {
+            Some((key, statement)) => (Some(key), statement),
+            // SAFETY: `db` is open and used only on this thread while `self` lives (the locked
+            // handle of `with_connection`, or a `Connection` borrowed mutably); the statement
+            // borrows `self`, so it cannot outlive it.
+            None => (self.cache.as_ref().map(|_| sql.into()), unsafe {
+                Statement::prepare(self.db, sql)?
+            }),
+        };
+        Ok(Prepared {
+            statement: Some(statement),
+            key,
+            conn: self,
+        })
+    }
+
+    /// Run a statement that returns no rows (or whose rows are not wanted).
+    pub fn execute(&self, sql: &str, binds: &[Bind<'_>]) -> Result<(), StoreError> {
+        self.prepare(sql)?.run(binds, |_| Ok(()))
+    }
+}
+
+/// A statement prepared on a [`Conn`], to be run any number of times; back in the connection's
+/// cache (if it has one) when dropped.
+pub struct Prepared<'c> {
+    statement: Option<Statement>,
+    key: Option<Box<str>>,
+    conn: &'c Conn,
+}
+
+impl Drop for Prepared<'_> {
+    fn drop(&mut self) {
+        if let (Some(cache), Some(key), Some(statement)) =
+            (&self.conn.cache, self.key.take(), self.statement.take())
+        {
+            cache.borrow_mut().insert(key, statement);
+        }
+    }
+}
+
+impl Prepared<'_> {
+    /// Bind `binds`, step to the end handing each row to `on_row`, then reset the statement.
+    pub fn run(
+        &mut self,
+        binds: &[Bind<'_>],
+        mut on_row: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match &self.statement {
+            Some(statement) => statement.run(binds, &mut on_row),
+            None => Err(StoreError::Backend("statement already released".into())),
+        }
+    }
+
+    /// The first row's first column as an integer, if there is a row and it is not NULL.
+    pub fn query_int(&mut self, binds: &[Bind<'_>]) -> Result<Option<i64>, StoreError> {
+        let mut out = None;
+        self.run(binds, |row| {
+            if out.is_none() && !row.is_null(0) {
+                out = Some(row.int(0));
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// A connection of its own, opened through the C API (not through sqlx), for the one writer:
+/// used from one thread at a time (it is `Send`, not `Sync`), with its statements cached.
+pub struct Connection {
+    conn: Conn,
+}
+
+// SAFETY: SQLite is built thread-safe (libsqlite3-sys's bundled build, SQLITE_THREADSAFE=1), so
+// a connection and its statements may move between threads as long as only one uses them at a
+// time, which `&mut self` in `conn` guarantees.
+unsafe impl Send for Connection {}
+
+impl Connection {
+    /// Open the database file at `path` (which must exist) for reading and writing, then run
+    /// `pragmas` (statements separated by `;`).
+    pub fn open(path: &Path, pragmas: &[&str]) -> Result<Self, StoreError> {
+        let name = CString::new(path.to_string_lossy().as_bytes())
+            .map_err(|_| StoreError::Backend("database path contains a NUL byte".into()))?;
+        let mut db = ptr::null_mut();
+        // SAFETY: `name` is NUL-terminated; `db` receives a handle (even on most failures, which
+        // must then be closed) or null.
+        let rc = unsafe {
+            ffi::sqlite3_open_v2(
+                name.as_ptr(),
+                &mut db,
+                ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_NOMUTEX,
+                ptr::null(),
+            )
+        };
+        let Some(db) = NonNull::new(db) else {
+            return Err(StoreError::Backend(format!(
+                "sqlite error {rc}: cannot open {}",
+                path.display()
+            )));
+        };
+        let connection = Connection {
+            conn: Conn {
+                db,
+                cache: Some(RefCell::new(HashMap::new())),
+            },
+        };
+        if rc != ffi::SQLITE_OK {
+            return Err(error(db, rc));
+        }
+        for pragma in pragmas {
+            connection.conn.execute(pragma, &[])?;
+        }
+        Ok(connection)
+    }
+
+    /// The connection, for this caller alone.
+    pub fn conn(&mut self) -> &Conn {
+        &self.conn
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(cache) = &self.conn.cache {
+            cache.borrow_mut().clear();
+        }
+        // SAFETY: every statement of the connection is finalised (the cache is empty and no
+        // `Prepared` can outlive the borrow of `conn`); the handle is closed exactly once.
+        unsafe {
+            ffi::sqlite3_close(self.conn.db.as_ptr());
+        }
     }
 }
 
@@ -116,15 +280,32 @@ impl Statement {
         }
     }
 
-    /// Bind, then step to the end, handing each row to `on_row`.
+    /// Bind, then step to the end, handing each row to `on_row`; the statement is reset and its
+    /// parameters cleared on every path, so it can run again and keeps no borrowed bytes.
     fn run(
+        &self,
+        binds: &[Bind<'_>],
+        on_row: &mut impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let result = self.bind_and_step(binds, on_row);
+        // SAFETY: the statement is live; resetting and clearing it drops every reference to the
+        // bound bytes (bound without copying) before `binds` goes out of scope.
+        unsafe {
+            ffi::sqlite3_reset(self.stmt.as_ptr());
+            ffi::sqlite3_clear_bindings(self.stmt.as_ptr());
+        }
+        result
+    }
+
+    fn bind_and_step(
         &self,
         binds: &[Bind<'_>],
         on_row: &mut impl FnMut(&Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         for (i, bind) in binds.iter().enumerate() {
             let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
-            // SAFETY: the statement is live; SQLITE_TRANSIENT makes SQLite copy the text now.
+            // SAFETY: the statement is live and reset. Text and blobs are bound without a copy
+            // (SQLITE_STATIC): `run` clears the bindings before the borrowed bytes can go away.
             let rc = unsafe {
                 match *bind {
                     Bind::Int(v) => ffi::sqlite3_bind_int64(self.stmt.as_ptr(), index, v),
@@ -133,7 +314,14 @@ impl Statement {
                         index,
                         s.as_ptr().cast(),
                         c_int::try_from(s.len()).unwrap_or(c_int::MAX),
-                        ffi::SQLITE_TRANSIENT(),
+                        ffi::SQLITE_STATIC(),
+                    ),
+                    Bind::Blob(b) => ffi::sqlite3_bind_blob(
+                        self.stmt.as_ptr(),
+                        index,
+                        b.as_ptr().cast(),
+                        c_int::try_from(b.len()).unwrap_or(c_int::MAX),
+                        ffi::SQLITE_STATIC(),
                     ),
                 }
             };
@@ -176,6 +364,12 @@ impl Row<'_> {
             hash: self.blob(9),
         }
         .into_event()
+    }
+
+    /// Whether the column is NULL.
+    pub fn is_null(&self, col: c_int) -> bool {
+        // SAFETY: the statement is on a row; SQLite answers NULL for a column out of range.
+        unsafe { ffi::sqlite3_column_type(self.stmt(), col) == ffi::SQLITE_NULL }
     }
 
     /// The column as an integer.
