@@ -367,25 +367,41 @@ struct PgCommitter {
     revisions: RevisionCache,
 }
 
-/// Write a batch inside the open transaction. With `merkle`, also the newly completed tree
-/// nodes; returns the grown frontier to keep once the transaction commits.
+/// What writing a batch inside its transaction came to.
+enum Written {
+    /// Written; to be committed. With the Merkle tree, its grown frontier to keep after COMMIT.
+    Planned(BatchPlan, Option<Frontier>),
+    /// The batch may hold a retried append (an event id stored already, or a failed expectation,
+    /// which a retry of a committed append also meets): roll back and plan again with the stored
+    /// events in view, so that a retry gets its original answer.
+    Replan,
+}
+
+/// Begin the batch's transaction, take the head lock, read what the planner needs, plan, and
+/// write everything in one statement. Stored events are looked up only when `check_ids` (the
+/// second attempt of a batch, see [`Written::Replan`]): the first attempt saves that round trip
+/// for the common batch of fresh ids and met expectations.
 async fn write(
-    tx: &mut sqlx::PgConnection,
+    conn: &mut sqlx::PgConnection,
     batch: &[PreparedAppend],
     merkle: Option<Option<Frontier>>,
     cache: &mut RevisionCache,
-) -> Result<(BatchPlan, Option<Frontier>), StoreError> {
+    check_ids: bool,
+) -> Result<Written, StoreError> {
+    let rows = sqlx::raw_sql(include_str!("sql/begin_lock_head.sql"))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(classify)?;
     let head = head_from(
-        sqlx::query(include_str!("sql/lock_head.sql"))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(classify)?,
+        rows.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Backend("the log head row is missing".into()))?,
     )?;
     let (mut revisions, unknown) = cache.lookup(head.position, streams_of(batch));
     if !unknown.is_empty() {
         for row in sqlx::query(include_str!("sql/revisions.sql"))
             .bind(unknown)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *conn)
             .await
             .map_err(classify)?
         {
@@ -394,15 +410,18 @@ async fn write(
             revisions.insert(stream, revision.map(position_of));
         }
     }
-    let rows: Vec<EventRow> = sqlx::query_as(include_str!("sql/existing.sql"))
-        .bind(event_ids_of(batch))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(classify)?;
-    let existing = to_events(rows)?
-        .into_iter()
-        .map(|e| (e.event_id, e))
-        .collect();
+    let mut existing = HashMap::new();
+    if check_ids {
+        let rows: Vec<EventRow> = sqlx::query_as(include_str!("sql/existing.sql"))
+            .bind(event_ids_of(batch))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(classify)?;
+        existing = to_events(rows)?
+            .into_iter()
+            .map(|e| (e.event_id, e))
+            .collect();
+    }
     let size = head.position;
     let facts = BatchFacts {
         head: Some(head),
@@ -410,29 +429,24 @@ async fn write(
         existing,
     };
     let plan = plan_batch(facts, batch, chrono::Utc::now().timestamp_micros());
+    if !check_ids && plan.outcomes.iter().any(Result::is_err) {
+        return Ok(Written::Replan);
+    }
     if plan.rows.is_empty() {
-        return Ok((plan, merkle.flatten()));
+        return Ok(Written::Planned(plan, merkle.flatten()));
     }
     let mut grown = None;
+    let mut nodes = Vec::new();
     if let Some(cached) = merkle {
         let mut frontier = match cached {
             Some(f) if f.size() == size => f,
-            _ => load_frontier(tx, size).await?,
+            _ => load_frontier(conn, size).await?,
         };
-        let nodes = tree::grow(&mut frontier, plan.rows.iter().map(|r| r.hash));
-        if !nodes.is_empty() {
-            sqlx::query(include_str!("sql/insert_nodes.sql"))
-                .bind(nodes.iter().map(|n| i16::from(n.level)).collect::<Vec<_>>())
-                .bind(nodes.iter().map(|n| sql_int(n.index)).collect::<Vec<_>>())
-                .bind(nodes.iter().map(|n| n.hash.to_vec()).collect::<Vec<_>>())
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
-        }
+        nodes = tree::grow(&mut frontier, plan.rows.iter().map(|r| r.hash));
         grown = Some(frontier);
     }
     let r = &plan.rows;
-    sqlx::query(include_str!("sql/insert_events.sql"))
+    let inserted: i64 = sqlx::query_scalar(include_str!("sql/write_batch.sql"))
         .bind(r.iter().map(|e| sql_int(e.position)).collect::<Vec<_>>())
         .bind(r.iter().map(|e| e.event_id).collect::<Vec<Uuid>>())
         .bind(r.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
@@ -456,55 +470,86 @@ async fn write(
                 .collect::<Vec<_>>(),
         )
         .bind(r.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await
-        .map_err(classify)?;
-    sqlx::query(include_str!("sql/update_head.sql"))
+        .bind(nodes.iter().map(|n| i16::from(n.level)).collect::<Vec<_>>())
+        .bind(nodes.iter().map(|n| sql_int(n.index)).collect::<Vec<_>>())
+        .bind(nodes.iter().map(|n| n.hash.to_vec()).collect::<Vec<_>>())
         .bind(sql_int(plan.head.position))
         .bind(&plan.head.hash[..])
         .bind(plan.head.recorded_at_micros)
-        .execute(&mut *tx)
-        .await
-        .map_err(classify)?;
-    sqlx::query(include_str!("sql/notify.sql"))
         .bind(plan.head.position.to_string())
-        .execute(&mut *tx)
+        .fetch_one(&mut *conn)
         .await
         .map_err(classify)?;
-    Ok((plan, grown))
+    if usize::try_from(inserted).ok() != Some(r.len()) {
+        return Ok(Written::Replan);
+    }
+    Ok(Written::Planned(plan, grown))
+}
+
+/// Roll the open transaction back; a connection that cannot even do that is closed, so that the
+/// pool never hands out a connection inside a transaction.
+async fn roll_back(conn: sqlx::pool::PoolConnection<sqlx::Postgres>) {
+    let mut conn = conn;
+    if sqlx::raw_sql("rollback").execute(&mut *conn).await.is_err() {
+        drop(conn.detach());
+    }
 }
 
 #[async_trait]
 impl BatchCommitter for PgCommitter {
     async fn commit_batch(&mut self, batch: &[PreparedAppend]) -> Result<Committed, StoreError> {
-        let mut tx = self
+        let mut conn = self
             .pool
-            .begin()
+            .acquire()
             .await
             .map_err(|e| StoreError::NotCommitted(classify(e).to_string()))?;
-        let merkle = self.merkle.then(|| self.frontier.take());
-        let mut cache = std::mem::take(&mut self.revisions);
-        let (plan, grown) = match write(&mut tx, batch, merkle, &mut cache).await {
-            Ok(written) => written,
-            Err(e) => {
-                let _ = tx.rollback().await;
-                return Err(StoreError::NotCommitted(e.to_string()));
+        let mut check_ids = false;
+        let (plan, grown) = loop {
+            let merkle = self.merkle.then(|| self.frontier.clone());
+            match write(&mut conn, batch, merkle, &mut self.revisions, check_ids).await {
+                Ok(Written::Planned(plan, grown)) => break (plan, grown),
+                Ok(Written::Replan) if !check_ids => {
+                    if sqlx::raw_sql("rollback").execute(&mut *conn).await.is_err() {
+                        drop(conn.detach());
+                        self.forget();
+                        return Err(StoreError::NotCommitted(
+                            "the connection failed while rolling back a retried batch".into(),
+                        ));
+                    }
+                    check_ids = true;
+                }
+                Ok(Written::Replan) => {
+                    roll_back(conn).await;
+                    self.forget();
+                    return Err(StoreError::NotCommitted(
+                        "event ids were stored while the head was locked (a writer that bypassed \
+                         the head lock?)"
+                            .into(),
+                    ));
+                }
+                Err(e) => {
+                    roll_back(conn).await;
+                    self.forget();
+                    return Err(StoreError::NotCommitted(e.to_string()));
+                }
             }
         };
         if let Some(delay) = self.commit_delay {
             tokio::time::sleep(delay).await;
         }
-        match tx.commit().await {
-            Ok(()) => {
+        match sqlx::raw_sql("commit").execute(&mut *conn).await {
+            Ok(_) => {
                 self.frontier = grown;
-                cache.remember(plan.head.position, plan.revisions.clone());
-                self.revisions = cache;
+                self.revisions
+                    .remember(plan.head.position, plan.revisions.clone());
                 Ok(Committed {
                     head: plan.head.position,
                     outcomes: plan.outcomes,
                 })
             }
             Err(e) => {
+                roll_back(conn).await;
+                self.forget();
                 let first = plan.rows.first().map(|r| r.event_id);
                 let pool = self.probe_pool.clone();
                 resolve_failed_commit(plan, classify(e).to_string(), async move {
@@ -519,5 +564,13 @@ impl BatchCommitter for PgCommitter {
                 .await
             }
         }
+    }
+}
+
+impl PgCommitter {
+    /// After a failed or doubtful batch: reload the frontier and every revision next time.
+    fn forget(&mut self) {
+        self.frontier = None;
+        self.revisions.invalidate();
     }
 }
