@@ -141,3 +141,48 @@ pub async fn postgres_log(n: u64) -> Option<String> {
     store.shutdown().await;
     Some(url)
 }
+
+/// The SQLite URL of the cached proof-bench log with `n` small events (`{"i": n}`, 1,000 per
+/// append), built through the store when missing: the tree of 10,000,000 leaves that proofs are
+/// measured against, without the disk of 10,000,000 full-size events.
+pub async fn sqlite_small_log(n: u64) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("small-log-{n}.db"));
+    let url = format!("sqlite://{}", path.display());
+    let store = SqliteStore::open(&url, WriterOptions::default())
+        .await
+        .unwrap();
+    let mut have = store.head().await.unwrap().position;
+    if have < n {
+        eprintln!("building the {n}-event proof-bench log at {}", path.display());
+    }
+    while have < n {
+        let count = 1_000.min(n - have);
+        let stream = StreamId::parse(format!("officer-{}", (have / 1_000) % 6_500)).unwrap();
+        let events = (have..have + count)
+            .map(|i| NewEvent::new("Tick", serde_json::json!({ "i": i })))
+            .collect();
+        have = store
+            .append(&stream, ExpectedRevision::Any, events)
+            .await
+            .unwrap()
+            .position;
+    }
+    store.shutdown().await;
+    url
+}
+
+/// Read every page that a proof may touch (all chain hashes and stored tree nodes) once, so that
+/// proofs are measured from memory rather than from whatever the page cache lost.
+pub async fn warm_tree(store: &SqliteStore) {
+    for sql in [
+        "select count(hash) from events",
+        "select count(hash) from merkle_nodes",
+    ] {
+        let _: i64 = sqlx::query_scalar(sql)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    }
+}

@@ -109,13 +109,14 @@ def main():
         v = rate(f"verify_1m/{backend}")
         rows.append((f"verify (chain walk) 1,000,000 events, {backend}", fmt_rate(v), "≥ 500,000 events/s",
                      verdict(None if v is None else v >= 500_000)))
-    for name, label in (("sqlite_1m_inclusion", "inclusion proof, stored tree, 1M leaves (SQLite)"),
-                        ("sqlite_1m_consistency", "consistency proof, stored tree, 1M leaves (SQLite)"),
-                        ("memory_10m_inclusion", "inclusion proof, in-memory tree, 10M leaves"),
-                        ("memory_10m_consistency", "consistency proof, in-memory tree, 10M leaves")):
-        ns, _ = median(f"proofs/{name}")
-        rows.append((label, fmt_time(f"proofs/{name}"), "≤ 1 ms",
-                     verdict(None if ns is None else ns <= 1e6)))
+    for kind in ("inclusion", "consistency"):
+        stored, _ = median(f"proofs/sqlite_stored_{kind}")
+        memory, _ = median(f"proofs/memory_{kind}")
+        rows.append((f"{kind} proof, stored tree of 10,000,000 leaves (SQLite, pages in memory)",
+                     fmt_time(f"proofs/sqlite_stored_{kind}"), "≤ 1 ms",
+                     verdict(None if stored is None else stored <= 1e6)))
+        rows.append((f"… baseline: the same proof from a tree of 10,000,000 leaves in memory",
+                     fmt_time(f"proofs/memory_{kind}"), "(baseline)", ""))
 
     out = [
         "# Benchmarks",

@@ -12,8 +12,10 @@
 //! - `append_64_callers/disk/fdatasync_per_64_events`: the disk's ceiling for a durable group
 //!   commit, with no database at all: the same 6,400 events' bytes appended to a plain file, one
 //!   `fdatasync` per 64 events (64 callers can have at most 64 events waiting for one commit);
-//! - `proofs/…`: inclusion and consistency proofs from the stored tree of the 1,000,000-event
-//!   log, and from an in-memory tree of 10,000,000 leaves.
+//! - `proofs/sqlite_stored/…` vs `proofs/memory/…`: inclusion and consistency proofs at random
+//!   positions from the stored tree of a 10,000,000-event SQLite log (small events, built once
+//!   through the store and cached; its pages read once before measuring), beside the same proofs
+//!   from a tree of as many leaves held in memory (`KINERJA_BENCH_PROOF_LEAVES` changes the size).
 //!
 //! Run with `cargo bench --bench store`; `KINERJA_BENCH_EVENTS` shrinks the read benches, and
 //! `KINERJA_BENCH_ONLY` (a comma-separated list of `append`, `replay`, `verify`, `proofs`) runs
@@ -279,32 +281,40 @@ fn proofs(c: &mut Criterion) {
         return;
     }
     let rt = runtime();
-    let n = read_events();
+    let leaves: u64 = std::env::var("KINERJA_BENCH_PROOF_LEAVES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000_000);
     let mut group = c.benchmark_group("proofs");
     group
         .sample_size(50)
         .measurement_time(Duration::from_secs(5))
         .warm_up_time(Duration::from_secs(1));
-    let url = rt.block_on(common::sqlite_log(n));
+    let url = rt.block_on(common::sqlite_small_log(leaves));
     let store = rt
         .block_on(SqliteStore::open(&url, WriterOptions::default()))
         .unwrap();
+    rt.block_on(common::warm_tree(&store));
     let mut position = 1u64;
-    group.bench_function("sqlite_1m/inclusion", |b| {
+    group.bench_function("sqlite_stored/inclusion", |b| {
         b.to_async(&rt).iter(|| {
-            position = position * 7919 % n + 1;
-            let p = position;
-            let store = &store;
-            async move { kinerja::ledger::inclusion_proof(store, p, n).await.unwrap() }
-        });
-    });
-    group.bench_function("sqlite_1m/consistency", |b| {
-        b.to_async(&rt).iter(|| {
-            position = position * 7919 % n + 1;
+            position = position * 7919 % leaves + 1;
             let p = position;
             let store = &store;
             async move {
-                kinerja::ledger::consistency_proof(store, p, n)
+                kinerja::ledger::inclusion_proof(store, p, leaves)
+                    .await
+                    .unwrap()
+            }
+        });
+    });
+    group.bench_function("sqlite_stored/consistency", |b| {
+        b.to_async(&rt).iter(|| {
+            position = position * 7919 % leaves + 1;
+            let p = position;
+            let store = &store;
+            async move {
+                kinerja::ledger::consistency_proof(store, p, leaves)
                     .await
                     .unwrap()
             }
@@ -312,18 +322,18 @@ fn proofs(c: &mut Criterion) {
     });
     rt.block_on(store.shutdown());
 
-    let leaves: u64 = 10_000_000;
+    // The baseline: the same proofs from a tree held wholly in memory, no storage at all.
     let tree = kinerja::proofs::MemoryTree::from_leaves(
         (0..leaves).map(|i| kinerja::proofs::leaf_hash(&i.to_be_bytes())),
     );
     let mut index = 0u64;
-    group.bench_function("memory_10m/inclusion", |b| {
+    group.bench_function("memory/inclusion", |b| {
         b.iter(|| {
             index = (index * 7919 + 1) % leaves;
             tree.inclusion_proof(index, leaves).unwrap()
         });
     });
-    group.bench_function("memory_10m/consistency", |b| {
+    group.bench_function("memory/consistency", |b| {
         b.iter(|| {
             index = (index * 7919 + 1) % leaves;
             tree.consistency_proof(index + 1, leaves).unwrap()
