@@ -55,6 +55,32 @@ pub struct AppState {
     pub signing_key: Option<Arc<SigningKey>>,
     /// The read models' projector (`None` where this service runs none).
     pub projector: Option<Arc<crate::projections::Projector>>,
+    /// The unit dashboards' inputs, kept up to date from the projector's change feed.
+    pub dashboards: Option<Arc<crate::projections::dashboard::cache::DashboardCache>>,
+}
+
+impl AppState {
+    /// The state over a use-case layer, a token registry, an optional signing key and an
+    /// optional projector (with it, the dashboard cache that follows it).
+    pub fn new(
+        app: App,
+        tokens: Arc<TokenRegistry>,
+        signing_key: Option<Arc<SigningKey>>,
+        projector: Option<Arc<crate::projections::Projector>>,
+    ) -> Self {
+        let dashboards = projector.as_ref().map(|p| {
+            Arc::new(crate::projections::dashboard::cache::DashboardCache::new(
+                p.clone(),
+            ))
+        });
+        Self {
+            app,
+            tokens,
+            signing_key,
+            projector,
+            dashboards,
+        }
+    }
 }
 
 /// The whole API.
@@ -221,12 +247,7 @@ impl Application {
             }
             Err(e) => return Err(e.into()),
         };
-        let state = AppState {
-            app,
-            tokens,
-            signing_key: options.signing_key.map(Arc::new),
-            projector,
-        };
+        let state = AppState::new(app, tokens, options.signing_key.map(Arc::new), projector);
         Ok(Self {
             listener,
             state,
