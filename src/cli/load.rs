@@ -375,8 +375,8 @@ fn next_request(pool: &Pool, pick_n: u32, rng: &mut StdRng) -> Option<(&'static 
             )
         }),
         60..=73 => {
-            let o = pick(&pool.officers, rng)?.subject.clone();
-            pick(&pool.auditors, rng).map(|a| {
+            let o = pick(&pool.officers, rng).map(|t| t.subject.clone());
+            o.zip(pick(&pool.auditors, rng)).map(|(o, a)| {
                 (
                     "GET audit trail",
                     get(format!("{api}/{o}/audit-trail?limit=50"), &a.token),
@@ -384,8 +384,8 @@ fn next_request(pool: &Pool, pick_n: u32, rng: &mut StdRng) -> Option<(&'static 
             })
         }
         74..=83 => {
-            let o = pick(&pool.officers, rng)?.subject.clone();
-            pick(&pool.auditors, rng).map(|a| {
+            let o = pick(&pool.officers, rng).map(|t| t.subject.clone());
+            o.zip(pick(&pool.auditors, rng)).map(|(o, a)| {
                 (
                     "GET SKP stream",
                     get(format!("/api/v1/streams/skp-{o}_{y}_1"), &a.token),
