@@ -422,6 +422,18 @@ impl DashboardCache {
         Ok(assemble(config, &inputs, code, year, period, now))
     }
 
+    /// Load everything a dashboard of each of `years` reads, as of the committed position (so
+    /// that the first dashboard after a start does not wait for it).
+    pub async fn warm(&self, years: &[i32]) -> Result<()> {
+        let mut guard = self.state.lock().await;
+        let (feed, st) = &mut *guard;
+        let at = self.projector.position();
+        for year in years {
+            self.ready(feed, st, at, Some(*year)).await?;
+        }
+        Ok(())
+    }
+
     /// Every unit as of at least position `at`.
     pub async fn units(&self, at: Position) -> Result<BTreeMap<String, UnitDoc>> {
         let mut guard = self.state.lock().await;
