@@ -749,25 +749,45 @@ async fn render_change(
     position: Position,
     topics: impl IntoIterator<Item = Topic>,
 ) -> Result<Event, ApiError> {
+    let topics: Vec<Topic> = topics.into_iter().filter(|t| scope.admits(t)).collect();
+    // The scorecards read side by side (each a few indexed rows), the dashboards in one pass
+    // over the cache.
+    let cards = futures::future::try_join_all(topics.iter().filter_map(|t| match t {
+        Topic::Scorecard { nip, year } => Some(scorecard::scorecard(
+            p.db(),
+            &r.config,
+            nip,
+            *year,
+            r.period,
+        )),
+        Topic::Dashboard { .. } => None,
+    }))
+    .await?;
+    let codes: Vec<&str> = topics
+        .iter()
+        .filter_map(|t| match t {
+            Topic::Dashboard { unit } => Some(unit.as_str()),
+            Topic::Scorecard { .. } => None,
+        })
+        .collect();
+    let (units, boards) = if codes.is_empty() {
+        (Default::default(), Vec::new())
+    } else {
+        cache
+            .dashboards(&r.config, position, &codes, r.year, r.period, Utc::now())
+            .await?
+    };
+    let (mut cards, mut boards) = (cards.into_iter(), boards.into_iter());
     let mut changes = Vec::new();
-    let mut units = None;
-    for t in topics.into_iter().filter(|t| scope.admits(t)) {
-        match &t {
-            Topic::Scorecard { nip, year } => {
-                let card = scorecard::scorecard(p.db(), &r.config, nip, *year, r.period).await?;
+    for t in &topics {
+        match t {
+            Topic::Scorecard { .. } => {
+                let card = cards.next().flatten();
                 changes.push(json!({ "topic": t, "scorecard": card }));
             }
             Topic::Dashboard { unit } => {
-                let d = cache
-                    .dashboard(&r.config, position, unit, r.year, r.period, Utc::now())
-                    .await?;
-                if units.is_none() {
-                    units = Some(cache.units(position).await?);
-                }
-                let above: Vec<String> = units
-                    .as_ref()
-                    .map(|u| dashboard::ancestors(u, unit))
-                    .unwrap_or_default()
+                let d = boards.next().flatten();
+                let above: Vec<String> = dashboard::ancestors(&units, unit)
                     .into_iter()
                     .skip(1)
                     .filter(|a| scope.all || scope.units.contains(a))

@@ -384,42 +384,65 @@ impl DashboardCache {
         period: Period,
         now: DateTime<Utc>,
     ) -> Result<Option<Dashboard>> {
+        let (_, mut boards) = self
+            .dashboards(config, at, &[code], year, period, now)
+            .await?;
+        Ok(boards.pop().flatten())
+    }
+
+    /// Every unit and the dashboards of `codes` (in order), from one refresh of the cache as of
+    /// at least position `at`.
+    pub async fn dashboards(
+        &self,
+        config: &DomainConfig,
+        at: Position,
+        codes: &[&str],
+        year: i32,
+        period: Period,
+        now: DateTime<Utc>,
+    ) -> Result<(BTreeMap<String, UnitDoc>, Vec<Option<Dashboard>>)> {
         let mut guard = self.state.lock().await;
         let (feed, st) = &mut *guard;
         self.ready(feed, st, at, Some(year)).await?;
         let (Some(units), Some(officers), Some(data)) =
             (st.units.as_ref(), st.officers.as_ref(), st.years.get(&year))
         else {
-            return Ok(None);
+            return Ok((BTreeMap::new(), codes.iter().map(|_| None).collect()));
         };
-        let tree = subtree(units, code);
-        let mut inputs = Inputs {
-            units,
-            officers: BTreeMap::new(),
-            plans: BTreeMap::new(),
-            jp: &data.jp,
-            surveys: BTreeMap::new(),
-        };
-        for c in &tree {
-            let os: Vec<&OfficerDoc> = st
-                .by_unit
-                .get(c)
-                .into_iter()
-                .flatten()
-                .filter_map(|nip| officers.get(nip).map(|(_, d)| d))
-                .collect();
-            inputs.officers.insert(c.clone(), os);
-            inputs.plans.insert(c.clone(), Vec::new());
-            if let Some(s) = data.surveys.get(c) {
-                inputs.surveys.insert(c.clone(), s);
-            }
-        }
-        for p in data.plans.values().flatten() {
-            if let Some(v) = p.unit.as_ref().and_then(|u| inputs.plans.get_mut(u)) {
-                v.push(p);
-            }
-        }
-        Ok(assemble(config, &inputs, code, year, period, now))
+        let boards = codes
+            .iter()
+            .map(|code| {
+                let tree = subtree(units, code);
+                let mut inputs = Inputs {
+                    units,
+                    officers: BTreeMap::new(),
+                    plans: BTreeMap::new(),
+                    jp: &data.jp,
+                    surveys: BTreeMap::new(),
+                };
+                for c in &tree {
+                    let os: Vec<&OfficerDoc> = st
+                        .by_unit
+                        .get(c)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|nip| officers.get(nip).map(|(_, d)| d))
+                        .collect();
+                    inputs.officers.insert(c.clone(), os);
+                    inputs.plans.insert(c.clone(), Vec::new());
+                    if let Some(s) = data.surveys.get(c) {
+                        inputs.surveys.insert(c.clone(), s);
+                    }
+                }
+                for p in data.plans.values().flatten() {
+                    if let Some(v) = p.unit.as_ref().and_then(|u| inputs.plans.get_mut(u)) {
+                        v.push(p);
+                    }
+                }
+                assemble(config, &inputs, code, year, period, now)
+            })
+            .collect();
+        Ok((units.clone(), boards))
     }
 
     /// Load everything a dashboard of each of `years` reads, as of the committed position (so
