@@ -14,6 +14,11 @@
 //! - IKM and category of the period (R13, R14) and open improvement actions;
 //! - adoption: the share of active officers who filed a report in the last 30 days;
 //! - training compliance of the year (R17).
+//!
+//! [`dashboard`] reads and parses every officer and SKP document of the tree; the HTTP layer and
+//! the live feed serve the same figures from [`cache::DashboardCache`], which keeps the inputs in
+//! memory (per SKP only its [`PlanFigures`]) and refreshes them from the projector's change feed.
+//! Both end in [`assemble`].
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -18,7 +18,7 @@
 //!   [`FEED_WAIT`], as when another process moved a checkpoint) the cache forgets everything and
 //!   reloads from the read model: it may be slower, never older.
 //! - The figures are computed per request from the cached inputs by the same
-//!   [`assemble`](super::assemble) as the uncached [`dashboard`](super::dashboard), at the
+//!   [`assemble`] as the uncached [`super::dashboard`], at the
 //!   request's time (adoption and overdue evaluations depend on it).
 //!
 //! What it costs: a first dashboard of a year reads that year's SKPs once (compactly); after
