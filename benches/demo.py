@@ -2,14 +2,19 @@
 """Measure the demo-city targets and write benches/DEMO.md (included in BENCHMARKS.md by
 benches/report.py).
 
-Usage: python3 benches/demo.py [--runs N] [--rate R] [--duration D]
+Usage: python3 benches/demo.py [--runs N] [--rate R] [--duration D] [--baseline BIN]
 
 1. `cargo build --release`.
 2. N times (default 2): `kinerja seed --demo` (6,500 officers) into a fresh SQLite file, timed
    with /usr/bin/time -v (wall clock, peak RSS); the median is reported.
-3. `kinerja serve` on the last seeded file; wait until /readyz reports the projector caught up.
-4. `kinerja load --rate R --duration D` with the seed's tokens file.
-5. The server's VmRSS (and VmHWM) from /proc/PID/status after the load.
+3. `kinerja serve` on a copy of the last seeded file; wait until /readyz reports the projector
+   caught up.
+4. `kinerja load --rate R --duration D` with the seed's tokens file (always this build's load
+   generator, open loop).
+5. The server's VmRSS (and VmHWM) from /proc/PID/status right after the load, and again after
+   15 s (the server returns free memory every 10 s).
+With --baseline BIN, steps 3 to 5 run first with that binary (e.g. a build of main) on its own
+copy of the same seeded file, and the table shows both with their ratio.
 Targets (issue 7): seed <= 60 s; 1,000 req/s for 60 s with p99 <= 50 ms and no errors; server
 RSS <= 200 MB after it.
 """
@@ -86,6 +91,52 @@ def status(pid):
     return out
 
 
+def copy_db(src, dst):
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(src + suffix):
+            shutil.copyfile(src + suffix, dst + suffix)
+
+
+def serve_and_load(binary, workdir, seeded, tokens, args, name):
+    """Serve a fresh copy of the seeded file with `binary`, load it, measure memory."""
+    db = os.path.join(workdir, f"serve-{name}.db")
+    copy_db(seeded, db)
+    serve = subprocess.Popen(
+        [binary, "serve", "--database-url", f"sqlite://{db}", "--listen",
+         f"127.0.0.1:{PORT}", "--signing-key", os.path.join(workdir, "ledger.key")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        t0 = time.time()
+        wait_ready()
+        catch_up = time.time() - t0
+        time.sleep(12)  # the dashboard cache warms, one trim of free memory
+        before = status(serve.pid)
+        la = load_average()
+        load_cmd = [BIN, "load", "--url", f"http://127.0.0.1:{PORT}", "--tokens-file",
+                    tokens, "--rate", str(args.rate), "--duration", str(args.duration)]
+        p = subprocess.run(load_cmd, capture_output=True, text=True)
+        load_out = p.stdout.strip()
+        after = status(serve.pid)
+        la_after = load_average()
+        time.sleep(15)
+        settled = status(serve.pid)
+    finally:
+        serve.terminate()
+        serve.wait()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
+    totals = load_out.splitlines()[0] if load_out else "no output"
+    m = re.match(r"(\d+) requests in ([\d.]+) s = ([\d.]+) req/s.*, (\d+) errors", totals)
+    achieved, errors = (float(m.group(3)), int(m.group(4))) if m else (0.0, -1)
+    all_line = [l for l in load_out.splitlines() if l.startswith("all ")]
+    p99 = float(all_line[0].split()[5]) if all_line else float("nan")
+    print(f"{name}: {totals}", file=sys.stderr)
+    return {"catch_up": catch_up, "before": before, "after": after, "settled": settled,
+            "load_out": load_out, "la": la, "la_after": la_after, "achieved": achieved,
+            "errors": errors, "p99": p99, "rss_mb": after["VmRSS"] / 1024}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=2)
@@ -93,74 +144,87 @@ def main():
     ap.add_argument("--duration", type=int, default=60)
     ap.add_argument("--concurrency", type=int, default=1024, help="officers seeded concurrently")
     ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
+    ap.add_argument("--baseline", help="also serve with this kinerja binary (e.g. a build of main)")
     args = ap.parse_args()
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
     workdir = tempfile.mkdtemp(prefix="kinerja-demo-")
-    runs = [seed(workdir, i + 1, args.concurrency) for i in range(args.runs)]
-    last = runs[-1]
-    serve = subprocess.Popen(
-        [BIN, "serve", "--database-url", f"sqlite://{last['db']}", "--listen",
-         f"127.0.0.1:{PORT}", "--signing-key", os.path.join(workdir, "ledger.key")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        t0 = time.time()
-        wait_ready()
-        catch_up = time.time() - t0
-        before = status(serve.pid)
-        la = load_average()
-        load_cmd = [BIN, "load", "--url", f"http://127.0.0.1:{PORT}", "--tokens-file",
-                    last["tokens"], "--rate", str(args.rate), "--duration", str(args.duration)]
-        p = subprocess.run(load_cmd, capture_output=True, text=True)
-        load_out = p.stdout.strip()
-        after = status(serve.pid)
+        runs = [seed(workdir, i + 1, args.concurrency) for i in range(args.runs)]
+        last = runs[-1]
+        base = (serve_and_load(args.baseline, workdir, last["db"], last["tokens"], args, "baseline")
+                if args.baseline else None)
+        this = serve_and_load(BIN, workdir, last["db"], last["tokens"], args, "this build")
     finally:
-        serve.terminate()
-        serve.wait()
-    shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     secs = [r["secs"] for r in runs]
     med = statistics.median(secs)
-    totals = load_out.splitlines()[0] if load_out else "no output"
-    m = re.match(r"(\d+) requests in ([\d.]+) s = ([\d.]+) req/s.*, (\d+) errors", totals)
-    achieved, errors = (float(m.group(3)), int(m.group(4))) if m else (0.0, -1)
-    all_line = [l for l in load_out.splitlines() if l.startswith("all ")]
-    p99 = float(all_line[0].split()[5]) if all_line else float("nan")
-    rss_mb = after["VmRSS"] / 1024
     verdict = lambda ok: "met" if ok else "**not met**"
     today = datetime.date.today().isoformat()
+
+    def row(what, value, fmt, target, ok, key=None, ratio=True):
+        cells = [what]
+        if base:
+            b = base[key] if key else None
+            cells.append(fmt(b) if b is not None else "")
+        cells.append(fmt(value))
+        if base:
+            b = base[key] if key else None
+            cells.append(f"{value / b:.2f}×" if ratio and b else "")
+        cells += [target, verdict(ok) if ok is not None else ""]
+        return "| " + " | ".join(cells) + " |"
+
+    head = ["measurement"] + (["baseline", "this build", "ratio"] if base else ["this build"]) + ["target", ""]
+    mb = lambda r, k: r[k]["VmRSS"] / 1024
     lines = [
         "# Demo city: seed, load and memory (benches/demo.py)",
         "",
         f"- Machine: {machine()}; shared with other engineers' builds (load average "
-        f"{', '.join(r['load'] for r in runs)} before the seed runs, {la} before the load).",
+        f"{', '.join(r['load'] for r in runs)} before the seed runs"
+        + (f", {base['la']} before and {base['la_after']} after the baseline's load" if base else "")
+        + f", {this['la']} before and {this['la_after']} after this build's load).",
         f"- Date: {today}.",
         f"- Command: `python3 benches/demo.py --runs {args.runs} --rate {args.rate:g} --duration {args.duration} "
-        f"--concurrency {args.concurrency}` (release build; SQLite, `synchronous=FULL`), which runs "
-        f"`kinerja seed --demo --concurrency {args.concurrency} --tokens-out FILE`, `kinerja serve` and "
-        f"`kinerja load --tokens-file FILE --rate {args.rate:g} --duration {args.duration}`.",
+        f"--concurrency {args.concurrency}" + (" --baseline BIN" if base else "") + "` (release build; SQLite, "
+        f"`synchronous=FULL`), which runs `kinerja seed --demo --concurrency {args.concurrency} --tokens-out FILE`, "
+        f"then `kinerja serve` on a copy of the seeded file and this build's `kinerja load --tokens-file FILE "
+        f"--rate {args.rate:g} --duration {args.duration}` (open loop)"
+        + (", first against the baseline binary, then against this build" if base else "") + ".",
         "",
-        "| measurement | median | target | |",
-        "|---|---|---|---|",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+        row(f"`kinerja seed --demo` (6,500 officers, fresh SQLite file), wall clock, {args.runs} runs "
+            f"({', '.join(f'{s:.1f} s' for s in secs)})", med, lambda v: f"{v:.1f} s" if v is not None else "",
+            "≤ 60 s", med <= 60, ratio=False) if not base else
         f"| `kinerja seed --demo` (6,500 officers, fresh SQLite file), wall clock, {args.runs} runs "
-        f"({', '.join(f'{s:.1f} s' for s in secs)}) | {med:.1f} s | ≤ 60 s | {verdict(med <= 60)} |",
-        f"| `kinerja load --rate {args.rate:g} --duration {args.duration}`: achieved rate | "
-        f"{achieved:,.0f} req/s | {args.rate:,.0f} req/s | {verdict(achieved >= 0.98 * args.rate)} |",
-        f"| … p99 latency, all endpoints | {p99:.1f} ms | ≤ 50 ms | {verdict(p99 <= 50)} |",
-        f"| … errors | {errors} | 0 | {verdict(errors == 0)} |",
-        f"| server VmRSS after the load | {rss_mb:.0f} MB | ≤ 200 MB | {verdict(rss_mb <= 200)} |",
+        f"({', '.join(f'{s:.1f} s' for s in secs)}) | | {med:.1f} s | | ≤ 60 s | {verdict(med <= 60)} |",
+        row(f"`kinerja load --rate {args.rate:g} --duration {args.duration}`: achieved rate", this["achieved"],
+            lambda v: f"{v:,.0f} req/s", f"{args.rate:,.0f} req/s", this["achieved"] >= 0.98 * args.rate,
+            "achieved"),
+        row("… p99 latency, all endpoints", this["p99"], lambda v: f"{v:.1f} ms", "≤ 50 ms",
+            this["p99"] <= 50, "p99"),
+        row("… errors", this["errors"], str, "0", this["errors"] == 0, "errors", ratio=False),
+        row("server VmRSS right after the load", this["rss_mb"], lambda v: f"{v:.0f} MB", "≤ 200 MB",
+            this["rss_mb"] <= 200, "rss_mb"),
         "",
         f"Seed output (last run): `{last['line']}`; peak RSS of the seed {last['rss_kb'] / 1024:.0f} MB.",
-        f"The server caught its projections up from position 0 in {catch_up:.0f} s before the load; "
-        f"VmRSS then {before['VmRSS'] / 1024:.0f} MB, after the load {rss_mb:.0f} MB (peak VmHWM {after['VmHWM'] / 1024:.0f} MB).",
-        "",
-        "Load output (latency from sending a request to reading its whole answer):",
-        "",
-        "```",
-        load_out,
-        "```",
     ]
-    open(os.path.join(ROOT, "benches", "DEMO.md"), "w").write("\n".join(lines) + "\n")
+    for name, r in ([("Baseline", base)] if base else []) + [("This build", this)]:
+        lines += [
+            f"{name}: the server caught its projections up from position 0 in {r['catch_up']:.0f} s; "
+            f"VmRSS 12 s later {mb(r, 'before'):.0f} MB (peak VmHWM {r['before']['VmHWM'] / 1024:.0f} MB), "
+            f"right after the load {mb(r, 'after'):.0f} MB, 15 s after it {mb(r, 'settled'):.0f} MB "
+            f"(peak VmHWM {r['settled']['VmHWM'] / 1024:.0f} MB).",
+            "",
+            f"{name}, load output (latency from the scheduled send time to reading the whole answer):",
+            "",
+            "```",
+            r["load_out"],
+            "```",
+            "",
+        ]
+    open(os.path.join(ROOT, "benches", "DEMO.md"), "w").write("\n".join(lines).rstrip() + "\n")
     print("\n".join(lines))
 
 

@@ -7,10 +7,12 @@
 //! - `scorecard/{backend}/query` (the scorecard of a random one of 6,000 officers from the read
 //!   model) vs `scorecard/{backend}/pk_lookup` (one `rm_officer` row by primary key). Criterion
 //!   reports medians; the p50 and p99 of 20,000 single calls of each are printed
-//!   (`latency …` lines);
+//!   (`latency …` lines), and those of a unit's dashboard from the read model (`uncached`) and
+//!   from the dashboard cache (`cached`);
 //! - `live`: reports filed over HTTP at 200 per second against the service in process, an admin
-//!   following the live feed: the command's round trip (the baseline) and the time from its
-//!   acknowledgement to the live-feed event carrying its position, p50/p95/p99 (`latency …`).
+//!   following the live feed: the command's round trip and the time from its acknowledgement to
+//!   the read models' commit of its position (the baselines), and to the live-feed event carrying
+//!   its position, p50/p95/p99 (`latency …`).
 //!
 //! The log: 6,000 officers in 41 units, each year an SKP per officer (draft, two results with
 //! two indicators, submission, approval, two reports, one piece of feedback and one evaluation
@@ -19,7 +21,8 @@
 //! the log holds `KINERJA_BENCH_EVENTS` (default 100,000; the figures are for 1,000,000) events.
 //! Appended through `EventStore::append` (a stream's year per call, 16 callers at a time so group
 //! commit batches them) and cached under `CARGO_TARGET_TMPDIR` (SQLite) or in the database
-//! `kinerja_bench_domain_{n}` (PostgreSQL, skipped when unreachable).
+//! `kinerja_bench_domain_{tag}{n}` (PostgreSQL, skipped when unreachable; the tag is
+//! `KINERJA_BENCH_PG_TAG`, empty by default).
 //!
 //! Run with `cargo bench --bench projections`; `KINERJA_BENCH_EVENTS=1000000` for the full log,
 //! `KINERJA_BENCH_LIVE_SECS=30` for the live-feed figures.
@@ -44,6 +47,7 @@ use kinerja::domain::{
     AwardEvent, DomainConfig, DomainEvent, OfficerEvent, PlanEvent, SurveyEvent, TrainingEvent,
     UnitEvent, rules,
 };
+use kinerja::projections::dashboard::{self, cache::DashboardCache};
 use kinerja::projections::{Changes, Envelope, Projector, ReadDb, Val, scorecard};
 use kinerja::store::writer::WriterOptions;
 use kinerja::store::{
@@ -561,7 +565,10 @@ async fn sqlite_domain_log(n: u64) -> String {
 }
 
 async fn postgres_domain_log(n: u64) -> Option<String> {
-    let db = format!("kinerja_bench_domain_{n}");
+    // `KINERJA_BENCH_PG_TAG=q_` gives `kinerja_bench_domain_q_{n}`: a database of one's own on a
+    // shared server.
+    let tag = std::env::var("KINERJA_BENCH_PG_TAG").unwrap_or_default();
+    let db = format!("kinerja_bench_domain_{tag}{n}");
     if !common::pg_database(&db, false).await {
         return None;
     }
@@ -723,9 +730,10 @@ fn scorecard_query(c: &mut Criterion) {
     let mut g = c.benchmark_group("scorecard");
     for (name, url) in &backends {
         let (store, db) = rt.block_on(open(url));
-        let projector = rt
-            .block_on(Projector::new(db.clone(), store.clone()))
-            .unwrap();
+        let projector = Arc::new(
+            rt.block_on(Projector::new(db.clone(), store.clone()))
+                .unwrap(),
+        );
         rt.block_on(projector.catch_up(|_| {})).unwrap();
         let year = 2016;
         let mut i = 0u32;
@@ -765,6 +773,38 @@ fn scorecard_query(c: &mut Criterion) {
             lat.sort();
             println!(
                 "latency scorecard/{name}/{what}: p50 {:?} p99 {:?} max {:?} (20000 calls)",
+                percentile(&lat, 0.50),
+                percentile(&lat, 0.99),
+                lat[lat.len() - 1]
+            );
+        }
+        // The dashboard of a unit (150 officers): from the read model (every SKP document
+        // parsed) vs from the cache that the HTTP layer serves it from.
+        let cache = DashboardCache::new(projector.clone());
+        let at = projector.position();
+        let unit = unit_code(7);
+        for (what, calls) in [("uncached", 200), ("cached", 2_000)] {
+            let mut lat = Vec::with_capacity(calls);
+            for _ in 0..calls {
+                let start = Instant::now();
+                let d = if what == "cached" {
+                    rt.block_on(cache.dashboard(&config, at, &unit, year, Period::Tw2, Utc::now()))
+                } else {
+                    rt.block_on(dashboard::dashboard(
+                        &db,
+                        &config,
+                        &unit,
+                        year,
+                        Period::Tw2,
+                        Utc::now(),
+                    ))
+                };
+                assert!(d.unwrap().is_some());
+                lat.push(start.elapsed());
+            }
+            lat.sort();
+            println!(
+                "latency dashboard/{name}/{what}: p50 {:?} p99 {:?} max {:?} ({calls} calls)",
                 percentile(&lat, 0.50),
                 percentile(&lat, 0.99),
                 lat[lat.len() - 1]
@@ -944,6 +984,18 @@ fn live_feed(_c: &mut Criterion) {
         .await
         .unwrap();
         let port = service.port();
+        // When the read models committed each position (the projector's part of the latency).
+        let committed = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let watcher = {
+            let mut watch = service.state().projector.clone().unwrap().committed();
+            let committed = committed.clone();
+            tokio::spawn(async move {
+                while watch.changed().await.is_ok() {
+                    let p = *watch.borrow_and_update();
+                    committed.lock().unwrap().push((Instant::now(), p));
+                }
+            })
+        };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = tokio::spawn(service.run_until(async {
             let _ = stopped.await;
@@ -991,18 +1043,28 @@ fn live_feed(_c: &mut Criterion) {
         let _ = stop.send(());
         feed.abort();
         let _ = serving.await;
+        watcher.abort();
         let seen = seen.lock().unwrap().clone();
+        let committed = committed.lock().unwrap().clone();
         let mut round_trip = Vec::new();
+        let mut to_commit = Vec::new();
         let mut to_feed = Vec::new();
         let mut missed = 0;
         for (start, acked, position) in acks {
             round_trip.push(acked - start);
+            if let Some((at, _)) = committed.iter().find(|(_, p)| *p >= position) {
+                to_commit.push(at.saturating_duration_since(acked));
+            }
             match seen.iter().find(|(_, p)| *p >= position) {
                 Some((at, _)) => to_feed.push(at.saturating_duration_since(acked)),
                 None => missed += 1,
             }
         }
         print_latencies(&format!("live/command_round_trip ({rate}/s)"), round_trip);
+        print_latencies(
+            &format!("live/ack_to_read_model_commit ({rate}/s)"),
+            to_commit,
+        );
         print_latencies(&format!("live/ack_to_feed_event ({rate}/s)"), to_feed);
         println!(
             "live feed: {} events received, {missed} commands never seen",

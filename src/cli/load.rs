@@ -11,11 +11,17 @@
 //! What it writes with comes from `kinerja seed --demo --tokens-out FILE` (see
 //! [`crate::cli::seed`] for the lines): tokens, current-year SKPs and unused survey codes, each
 //! code used once. The public survey endpoint limits answers per client address, so survey
-//! answers come from rotating loopback source addresses (127.10.0.0/16 and up), at most eight
-//! per address, as distinct members of the public would. The HTTP/1.1 client is minimal: one
-//! keep-alive connection per worker (and one for survey answers), `Content-Length` or chunked
-//! bodies. Only loopback URLs are accepted. Latency is measured from sending a request to
-//! reading its whole answer; the achieved rate is printed beside the target.
+//! answers come from rotating loopback source addresses (127.10.0.1 and up), at most eight per
+//! address, as distinct members of the public would. Only loopback URLs are accepted.
+//!
+//! The load is open-loop: request `i` is due at `start + i / rate` and is sent then on a free
+//! keep-alive connection (a new one when none is idle, at most `--concurrency` in flight),
+//! whether or not the earlier ones were answered. Latency is measured from the scheduled send
+//! time to reading the whole answer, so time spent waiting for a connection counts (no
+//! coordinated omission). The achieved rate is the answers received over the time from the
+//! start until the last answer, printed beside the target, with the offered rate and how far
+//! behind schedule requests left. The HTTP/1.1 client is minimal: `Content-Length` or chunked
+//! bodies, a 30 s limit per answer.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -47,8 +53,9 @@ pub struct LoadArgs {
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
-    /// Concurrent connections (workers).
-    #[arg(long, default_value_t = 64)]
+    /// Most requests in flight at once (and so most open connections); requests due while
+    /// all are busy wait, and that wait counts in their latency.
+    #[arg(long, default_value_t = 256)]
     pub concurrency: usize,
     /// The current year, whose SKPs the load writes to (default: this year; the last seeded
     /// plan year is the one before).
@@ -368,8 +375,8 @@ fn next_request(pool: &Pool, pick_n: u32, rng: &mut StdRng) -> Option<(&'static 
             )
         }),
         60..=73 => {
-            let o = pick(&pool.officers, rng)?.subject.clone();
-            pick(&pool.auditors, rng).map(|a| {
+            let o = pick(&pool.officers, rng).map(|t| t.subject.clone());
+            o.zip(pick(&pool.auditors, rng)).map(|(o, a)| {
                 (
                     "GET audit trail",
                     get(format!("{api}/{o}/audit-trail?limit=50"), &a.token),
@@ -377,8 +384,8 @@ fn next_request(pool: &Pool, pick_n: u32, rng: &mut StdRng) -> Option<(&'static 
             })
         }
         74..=83 => {
-            let o = pick(&pool.officers, rng)?.subject.clone();
-            pick(&pool.auditors, rng).map(|a| {
+            let o = pick(&pool.officers, rng).map(|t| t.subject.clone());
+            o.zip(pick(&pool.auditors, rng)).map(|(o, a)| {
                 (
                     "GET SKP stream",
                     get(format!("/api/v1/streams/skp-{o}_{y}_1"), &a.token),
@@ -403,82 +410,159 @@ fn next_request(pool: &Pool, pick_n: u32, rng: &mut StdRng) -> Option<(&'static 
 /// Latencies (µs) and errors per endpoint.
 type Tally = BTreeMap<&'static str, (Vec<u64>, usize)>;
 
-fn record(out: &mut Tally, name: &'static str, started: Instant, result: &anyhow::Result<u16>) {
-    let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    let e = out.entry(name).or_default();
-    e.0.push(us);
-    match result {
-        Ok(status) if *status < 400 => {}
-        Ok(status) => {
-            e.1 += 1;
-            tracing::debug!(name, status, "error answer");
-        }
-        Err(err) => {
-            e.1 += 1;
-            tracing::debug!(name, %err, "request failed");
-        }
-    }
+/// The outcome of one scheduled request.
+struct Outcome {
+    name: &'static str,
+    /// From the scheduled send time to the whole answer (µs).
+    latency_us: u64,
+    /// From the scheduled send time to the actual send (µs): waiting for a free connection.
+    start_lag_us: u64,
+    ok: bool,
 }
 
-/// One worker: its share of the rate on its own connection, and its share of the survey codes
-/// on a connection from rotating source addresses.
-async fn worker(
-    w: usize,
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Longest wait for one answer; a request still unanswered then counts as an error.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every request task shares: the server, the tokens, idle keep-alive connections, the
+/// survey codes and the next loopback source address for survey answers.
+struct Shared {
     addr: String,
-    pool: std::sync::Arc<Pool>,
-    codes: Vec<String>,
-    every: Duration,
-    deadline: Instant,
-) -> Tally {
-    let mut rng = StdRng::seed_from_u64(w as u64);
-    let mut conn = Conn::new(&addr);
-    let mut public = Conn::new(&addr);
-    let mut codes = codes.into_iter();
-    let mut answers_from_here = 0usize;
-    let mut next_source = 0u32;
-    let mut out = Tally::new();
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    while Instant::now() < deadline {
-        tick.tick().await;
-        let n = rng.gen_range(0..100);
-        if let Some((name, req)) = next_request(&pool, n, &mut rng) {
-            let started = Instant::now();
-            let result = conn.send(&req).await;
-            record(&mut out, name, started, &result);
-            continue;
-        }
-        let Some(code) = codes.next() else {
-            let started = Instant::now();
-            let result = conn.send(&get("/healthz".into(), "")).await;
-            record(&mut out, "GET healthz", started, &result);
-            continue;
-        };
-        if public.source.is_none() || answers_from_here >= 8 {
-            next_source += 1;
-            // 127.(10 + worker).x.y: workers never share an address.
-            public.source = Some(Ipv4Addr::new(
-                127,
-                10 + u8::try_from(w).unwrap_or(0),
-                u8::try_from(next_source >> 8).unwrap_or(255),
-                u8::try_from(next_source & 0xff).unwrap_or(255),
-            ));
-            public.stream = None;
-            answers_from_here = 0;
-        }
-        answers_from_here += 1;
-        let answers: Vec<u8> = (0..9).map(|_| rng.gen_range(2..=4)).collect();
-        let body = serde_json::json!({"code": code, "answers": answers});
-        let started = Instant::now();
-        let result = public
-            .send(&post("/api/v1/public/survey".into(), "", &body))
-            .await;
-        record(&mut out, "POST public survey", started, &result);
-    }
-    out
+    pool: Pool,
+    idle: std::sync::Mutex<Vec<Conn>>,
+    /// Connections for survey answers, each with the answers sent from its current address.
+    public_idle: std::sync::Mutex<Vec<(Conn, usize)>>,
+    codes: std::sync::Mutex<std::vec::IntoIter<String>>,
+    next_source: std::sync::atomic::AtomicU32,
+    /// At most `--concurrency` requests in flight (so at most that many connections).
+    slots: tokio::sync::Semaphore,
 }
 
-/// Run `kinerja load`.
+impl Shared {
+    fn take_conn(&self) -> Conn {
+        let conn = self.idle.lock().map(|mut v| v.pop()).unwrap_or_default();
+        conn.unwrap_or_else(|| Conn::new(&self.addr))
+    }
+
+    fn give_conn(&self, conn: Conn) {
+        if let Ok(mut v) = self.idle.lock() {
+            v.push(conn);
+        }
+    }
+
+    /// A connection for a survey answer: from a fresh loopback address every eight answers
+    /// (127.10.0.1 and up), as distinct members of the public would.
+    fn take_public(&self) -> (Conn, usize) {
+        let taken = self
+            .public_idle
+            .lock()
+            .map(|mut v| v.pop())
+            .unwrap_or_default();
+        let (mut conn, answers) = taken.unwrap_or_else(|| (Conn::new(&self.addr), usize::MAX));
+        if conn.source.is_none() || answers >= 8 {
+            let n = self
+                .next_source
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let [_, b, c, d] = n.to_be_bytes();
+            conn.source = Some(Ipv4Addr::new(127, 10u8.saturating_add(b), c, d));
+            conn.stream = None;
+            return (conn, 0);
+        }
+        (conn, answers)
+    }
+
+    fn give_public(&self, conn: Conn, answers: usize) {
+        if let Ok(mut v) = self.public_idle.lock() {
+            v.push((conn, answers));
+        }
+    }
+
+    fn next_code(&self) -> Option<String> {
+        self.codes.lock().ok().and_then(|mut c| c.next())
+    }
+}
+
+/// What the scheduler decided to send.
+enum Planned {
+    Request(&'static str, Request),
+    /// A public survey answer (a code is taken when it is sent).
+    Survey(Vec<u8>),
+}
+
+/// Send one planned request when a slot is free; the outcome is measured from `due`.
+async fn send_planned(shared: std::sync::Arc<Shared>, due: Instant, planned: Planned) -> Outcome {
+    let Ok(_slot) = shared.slots.acquire().await else {
+        return Outcome {
+            name: "GET healthz",
+            latency_us: 0,
+            start_lag_us: 0,
+            ok: false,
+        };
+    };
+    let sent = Instant::now();
+    let (name, result) = match planned {
+        Planned::Request(name, req) => {
+            let mut conn = shared.take_conn();
+            let result = tokio::time::timeout(REQUEST_TIMEOUT, conn.send(&req)).await;
+            if result.is_ok() {
+                shared.give_conn(conn);
+            }
+            (name, result)
+        }
+        Planned::Survey(answers) => match shared.next_code() {
+            Some(code) => {
+                let (mut conn, n) = shared.take_public();
+                let body = serde_json::json!({"code": code, "answers": answers});
+                let req = post("/api/v1/public/survey".into(), "", &body);
+                let result = tokio::time::timeout(REQUEST_TIMEOUT, conn.send(&req)).await;
+                if result.is_ok() {
+                    shared.give_public(conn, n + 1);
+                }
+                ("POST public survey", result)
+            }
+            None => {
+                let mut conn = shared.take_conn();
+                let req = get("/healthz".into(), "");
+                let result = tokio::time::timeout(REQUEST_TIMEOUT, conn.send(&req)).await;
+                if result.is_ok() {
+                    shared.give_conn(conn);
+                }
+                ("GET healthz", result)
+            }
+        },
+    };
+    let ok = match &result {
+        Ok(Ok(status)) if *status < 400 => true,
+        Ok(Ok(status)) => {
+            tracing::debug!(name, status, "error answer");
+            false
+        }
+        Ok(Err(err)) => {
+            tracing::debug!(name, %err, "request failed");
+            false
+        }
+        Err(_) => {
+            tracing::debug!(name, "no answer in time");
+            false
+        }
+    };
+    Outcome {
+        name,
+        latency_us: micros(due.elapsed()),
+        start_lag_us: micros(sent.saturating_duration_since(due)),
+        ok,
+    }
+}
+
+/// Run `kinerja load`: open-loop. Request `i` is due at `start + i / rate`, whatever happened
+/// to the ones before it: a slow answer never delays the next request (it is sent on another
+/// connection, up to `--concurrency` in flight), so the offered rate is the target rate and a
+/// server that cannot keep up shows as latency and as a lower achieved rate, not as a quietly
+/// lower offered one. Latency is measured from the scheduled send time (waiting for a free
+/// connection counts).
 pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let addr = loopback_addr(&args.url)?;
     let tokens = match (&args.tokens_file, &args.token) {
@@ -498,7 +582,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     if auditors.is_empty() {
         auditors = of("admin");
     }
-    let pool = std::sync::Arc::new(Pool {
+    let pool = Pool {
         officers: of("officer"),
         appraisers: of("appraiser"),
         heads: of("head"),
@@ -506,35 +590,59 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
         year: args
             .year
             .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now())),
-    });
+    };
     let codes: Vec<String> = of("survey").into_iter().map(|t| t.token).collect();
-    let concurrency = args.concurrency.clamp(1, 200);
-    let every = Duration::from_secs_f64(concurrency as f64 / args.rate.max(0.1));
+    let concurrency = args.concurrency.clamp(1, 4096);
+    let shared = std::sync::Arc::new(Shared {
+        addr,
+        pool,
+        idle: std::sync::Mutex::new(Vec::new()),
+        public_idle: std::sync::Mutex::new(Vec::new()),
+        codes: std::sync::Mutex::new(codes.into_iter()),
+        next_source: std::sync::atomic::AtomicU32::new(1),
+        slots: tokio::sync::Semaphore::new(concurrency),
+    });
+    let rate = args.rate.max(0.1);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let scheduled = (rate * args.duration as f64).round() as u64;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outcome>();
+    let mut rng = StdRng::seed_from_u64(0x10ad);
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(args.duration);
-    let mut tasks = Vec::new();
-    for w in 0..concurrency {
-        let mine: Vec<String> = codes.iter().skip(w).step_by(concurrency).cloned().collect();
-        tasks.push(tokio::spawn(worker(
-            w,
-            addr.clone(),
-            pool.clone(),
-            mine,
-            every,
-            deadline,
-        )));
+    let start = tokio::time::Instant::from_std(started);
+    for i in 0..scheduled {
+        #[allow(clippy::cast_precision_loss)]
+        let offset = Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(start + offset).await;
+        let n = rng.gen_range(0..100);
+        let planned = match next_request(&shared.pool, n, &mut rng) {
+            Some((name, req)) => Planned::Request(name, req),
+            None => Planned::Survey((0..9).map(|_| rng.gen_range(2..=4)).collect()),
+        };
+        let (shared, tx) = (shared.clone(), tx.clone());
+        let due = started + offset;
+        tokio::spawn(async move {
+            let _ = tx.send(send_planned(shared, due, planned).await);
+        });
     }
+    let offered_secs = started.elapsed().as_secs_f64();
+    drop(tx);
     let mut all = Tally::new();
-    for t in tasks {
-        for (k, (lat, err)) in t.await? {
-            let e = all.entry(k).or_default();
-            e.0.extend(lat);
-            e.1 += err;
+    let mut lags = Vec::with_capacity(usize::try_from(scheduled).unwrap_or(0));
+    while let Some(o) = rx.recv().await {
+        let e = all.entry(o.name).or_default();
+        e.0.push(o.latency_us);
+        if !o.ok {
+            e.1 += 1;
         }
+        lags.push(o.start_lag_us);
     }
     let secs = started.elapsed().as_secs_f64();
     let errors: usize = all.values().map(|(_, e)| *e).sum();
     print!("{}", report(all, secs, args.rate));
+    print!(
+        "{}",
+        offered(scheduled, offered_secs, concurrency, summarise(lags, 0))
+    );
     Ok(if errors == 0 {
         ExitCode::SUCCESS
     } else {
@@ -542,7 +650,22 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The printed summary: totals, then one line per endpoint and one for all of them.
+/// The line about the offered load: how many requests were scheduled over how long, and how
+/// late they left (waiting for one of the `concurrency` connections).
+pub fn offered(scheduled: u64, secs: f64, concurrency: usize, lag: Summary) -> String {
+    let ms = |us: u64| us as f64 / 1000.0;
+    format!(
+        "offered: {scheduled} requests scheduled over {secs:.1} s ({:.1} req/s, open loop, at most {concurrency} in flight); \
+         send delay behind schedule p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms\n",
+        scheduled as f64 / secs.max(0.001),
+        ms(lag.p50),
+        ms(lag.p99),
+        ms(lag.max),
+    )
+}
+
+/// The printed summary: totals (answers received over the time until the last one), then one
+/// line per endpoint and one for all of them (latency from the scheduled send time).
 pub fn report(all: Tally, secs: f64, target: f64) -> String {
     let total: usize = all.values().map(|(l, _)| l.len()).sum();
     let errors: usize = all.values().map(|(_, e)| *e).sum();

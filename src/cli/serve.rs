@@ -48,6 +48,7 @@ pub fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
 
 /// Run the service.
 pub async fn serve(settings: ServeSettings) -> anyhow::Result<ExitCode> {
+    crate::http::memory::limit_arenas();
     let key = load_or_create_key(&settings.signing_key)?;
     let options = ServeOptions {
         listen: settings.listen,

@@ -7,12 +7,14 @@
 //!   health and readiness, the auditor's raw stream view;
 //! - [`error`]: [`error::ApiError`] (RFC 9457) and the [`error::AppJson`] extractor;
 //! - [`auth`]: [`auth::Caller`] and [`auth::Ctx`] extractors;
+//! - [`memory`]: returning the allocator's free memory to the system;
 //! - one module per resource, each with `pub fn router() -> Router<AppState>`.
 
 pub mod auth;
 pub mod awards;
 pub mod error;
 pub mod ledger;
+pub mod memory;
 pub mod officers;
 pub mod openapi;
 pub mod plans;
@@ -55,6 +57,32 @@ pub struct AppState {
     pub signing_key: Option<Arc<SigningKey>>,
     /// The read models' projector (`None` where this service runs none).
     pub projector: Option<Arc<crate::projections::Projector>>,
+    /// The unit dashboards' inputs, kept up to date from the projector's change feed.
+    pub dashboards: Option<Arc<crate::projections::dashboard::cache::DashboardCache>>,
+}
+
+impl AppState {
+    /// The state over a use-case layer, a token registry, an optional signing key and an
+    /// optional projector (with it, the dashboard cache that follows it).
+    pub fn new(
+        app: App,
+        tokens: Arc<TokenRegistry>,
+        signing_key: Option<Arc<SigningKey>>,
+        projector: Option<Arc<crate::projections::Projector>>,
+    ) -> Self {
+        let dashboards = projector.as_ref().map(|p| {
+            Arc::new(crate::projections::dashboard::cache::DashboardCache::new(
+                p.clone(),
+            ))
+        });
+        Self {
+            app,
+            tokens,
+            signing_key,
+            projector,
+            dashboards,
+        }
+    }
 }
 
 /// The whole API.
@@ -221,12 +249,7 @@ impl Application {
             }
             Err(e) => return Err(e.into()),
         };
-        let state = AppState {
-            app,
-            tokens,
-            signing_key: options.signing_key.map(Arc::new),
-            projector,
-        };
+        let state = AppState::new(app, tokens, options.signing_key.map(Arc::new), projector);
         Ok(Self {
             listener,
             state,
@@ -270,6 +293,35 @@ impl Application {
                 let _ = stop.wait_for(|s| *s).await;
             }))
         });
+        // Once the read models have caught up, load this year's and last year's dashboard
+        // inputs, so that the first dashboards do not wait for them.
+        if let (Some(p), Some(cache)) =
+            (self.state.projector.clone(), self.state.dashboards.clone())
+        {
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                loop {
+                    match p.lag().await {
+                        Ok(lag) if lag.events == 0 => break,
+                        _ => {}
+                    }
+                    tokio::select! {
+                        _ = stop.wait_for(|s| *s) => return,
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    }
+                }
+                let year = chrono::Datelike::year(&chrono::Utc::now());
+                if let Err(e) = cache.warm(&[year - 1, year]).await {
+                    tracing::warn!(error = %e, "warming the dashboard cache failed");
+                }
+            });
+        }
+        let trimmer = {
+            let mut stop = stop_rx.clone();
+            tokio::spawn(memory::trim_periodically(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            }))
+        };
         let app = router(self.state.clone());
         let serve = axum::serve(
             self.listener,
@@ -287,6 +339,7 @@ impl Application {
             let _ = tokio::time::timeout(Duration::from_secs(10), projector).await;
         }
         self.follower.abort();
+        trimmer.abort();
         result.map_err(Into::into)
     }
 }

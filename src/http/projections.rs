@@ -47,6 +47,7 @@ use crate::domain::values::Period;
 use crate::projections::accountability::{self, KINDS};
 use crate::projections::asof::{AsOf, scorecard_as_of};
 use crate::projections::audit::{self, AuditFilter};
+use crate::projections::dashboard::cache::DashboardCache;
 use crate::projections::{
     ProjectionError, Projector, Topic, dashboard, live, scorecard, survey, training,
 };
@@ -472,12 +473,14 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
 }
 
 /// Whether the caller may read the dashboard of `code` in `year`: admin, auditor, the head of the
-/// unit or of a unit above it, or the appraiser or atasan of an officer now in its tree.
+/// unit or of a unit above it, or the appraiser or atasan of an officer now in its tree (from
+/// the dashboard cache, as of at least position `at`).
 pub async fn may_read_unit(
     caller: &Caller,
-    p: &Projector,
+    state: &AppState,
     code: &str,
     year: i32,
+    at: Position,
 ) -> Result<(), ApiError> {
     if caller.is_admin() || caller.is_auditor() {
         return Ok(());
@@ -485,21 +488,15 @@ pub async fn may_read_unit(
     let Some(me) = caller.nip() else {
         return caller.require_reader(false);
     };
-    let units = dashboard::units(p.db()).await?;
-    let heads = dashboard::ancestors(&units, code)
-        .iter()
-        .any(|c| units.get(c).and_then(|u| u.head.as_deref()) == Some(me.as_str()));
-    if heads {
-        return Ok(());
-    }
-    for c in dashboard::subtree(&units, code) {
-        for o in dashboard::officers_of(p.db(), &c).await? {
-            if o.is_appraised_by(me.as_str(), Some(year)) {
-                return Ok(());
-            }
-        }
-    }
-    caller.require_reader(false)
+    let oversees = dashboards(state)?
+        .oversees(at, me.as_str(), code, year)
+        .await?;
+    caller.require_reader(oversees)
+}
+
+/// The dashboard cache, or 503 where this service runs no projector.
+pub fn dashboards(state: &AppState) -> Result<&DashboardCache, ApiError> {
+    state.dashboards.as_deref().ok_or_else(unavailable)
 }
 
 #[derive(Debug, Deserialize)]
@@ -520,9 +517,10 @@ async fn get_dashboard(
     let period = parse_period(q.period.as_deref())?;
     let p = projector(&state)?;
     let position = ready_at(p, q.min_position).await?;
-    may_read_unit(&caller, p, &code, year).await?;
-    let d =
-        dashboard::dashboard(p.db(), &state.app.config, &code, year, period, Utc::now()).await?;
+    may_read_unit(&caller, &state, &code, year, position).await?;
+    let d = dashboards(&state)?
+        .dashboard(&state.app.config, position, &code, year, period, Utc::now())
+        .await?;
     match d {
         Some(d) => Ok(at_position(d, position)),
         None => Err(ApiError::not_found("Unit")),
@@ -741,32 +739,55 @@ struct Render {
     config: std::sync::Arc<crate::domain::DomainConfig>,
 }
 
-/// One `change` event: every visible topic of a commit with its current document.
+/// One `change` event: every visible topic of a commit with its current document (the
+/// dashboards from the cache, as of at least `position`).
 async fn render_change(
     p: &Projector,
+    cache: &DashboardCache,
     r: &Render,
     scope: &Scope,
     position: Position,
     topics: impl IntoIterator<Item = Topic>,
 ) -> Result<Event, ApiError> {
+    let topics: Vec<Topic> = topics.into_iter().filter(|t| scope.admits(t)).collect();
+    // The scorecards read side by side (each a few indexed rows), the dashboards in one pass
+    // over the cache.
+    let cards = futures::future::try_join_all(topics.iter().filter_map(|t| match t {
+        Topic::Scorecard { nip, year } => Some(scorecard::scorecard(
+            p.db(),
+            &r.config,
+            nip,
+            *year,
+            r.period,
+        )),
+        Topic::Dashboard { .. } => None,
+    }))
+    .await?;
+    let codes: Vec<&str> = topics
+        .iter()
+        .filter_map(|t| match t {
+            Topic::Dashboard { unit } => Some(unit.as_str()),
+            Topic::Scorecard { .. } => None,
+        })
+        .collect();
+    let (units, boards) = if codes.is_empty() {
+        (Default::default(), Vec::new())
+    } else {
+        cache
+            .dashboards(&r.config, position, &codes, r.year, r.period, Utc::now())
+            .await?
+    };
+    let (mut cards, mut boards) = (cards.into_iter(), boards.into_iter());
     let mut changes = Vec::new();
-    let mut units = None;
-    for t in topics.into_iter().filter(|t| scope.admits(t)) {
-        match &t {
-            Topic::Scorecard { nip, year } => {
-                let card = scorecard::scorecard(p.db(), &r.config, nip, *year, r.period).await?;
+    for t in &topics {
+        match t {
+            Topic::Scorecard { .. } => {
+                let card = cards.next().flatten();
                 changes.push(json!({ "topic": t, "scorecard": card }));
             }
             Topic::Dashboard { unit } => {
-                let d = dashboard::dashboard(p.db(), &r.config, unit, r.year, r.period, Utc::now())
-                    .await?;
-                if units.is_none() {
-                    units = Some(dashboard::units(p.db()).await?);
-                }
-                let above: Vec<String> = units
-                    .as_ref()
-                    .map(|u| dashboard::ancestors(u, unit))
-                    .unwrap_or_default()
+                let d = boards.next().flatten();
+                let above: Vec<String> = dashboard::ancestors(&units, unit)
                     .into_iter()
                     .skip(1)
                     .filter(|a| scope.all || scope.units.contains(a))
@@ -796,6 +817,7 @@ async fn get_live(
     Q(q): Q<LiveQuery>,
 ) -> Result<Response, ApiError> {
     let p = state.projector.clone().ok_or_else(unavailable)?;
+    let cache = state.dashboards.clone().ok_or_else(unavailable)?;
     let render = Render {
         period: parse_period(q.period.as_deref())?,
         year: parse_year(q.year.unwrap_or_else(|| Utc::now().year()))?,
@@ -824,7 +846,7 @@ async fn get_live(
         Some(after) if after < start => {
             let store = p.store().as_ref();
             match live::topics_between(store, p.db(), after, start, LIVE_CATCH_UP_LIMIT).await? {
-                Some(topics) => render_change(&p, &render, &scope, start, topics).await?,
+                Some(topics) => render_change(&p, &cache, &render, &scope, start, topics).await?,
                 None => marker("reset"),
             }
         }
@@ -865,7 +887,7 @@ async fn get_live(
             let received = tokio::select! {
                 _ = tx.closed() => return,
                 received = feed.recv() => match received {
-                    Ok(change) if change.position <= sent => continue,
+                    Ok(change) if change.position <= sent || change.topics.is_empty() => continue,
                     Ok(change) => Some((change.position, change.topics)),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => catch_up(sent).await,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
@@ -907,7 +929,7 @@ async fn get_live(
                 }
                 scoped_at = std::time::Instant::now();
             }
-            match render_change(&p, &render, &scope, position, topics).await {
+            match render_change(&p, &cache, &render, &scope, position, topics).await {
                 Ok(e) => {
                     if tx.send(e).await.is_err() {
                         return;

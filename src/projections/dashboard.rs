@@ -14,6 +14,11 @@
 //! - IKM and category of the period (R13, R14) and open improvement actions;
 //! - adoption: the share of active officers who filed a report in the last 30 days;
 //! - training compliance of the year (R17).
+//!
+//! [`dashboard`] reads and parses every officer and SKP document of the tree; the HTTP layer and
+//! the live feed serve the same figures from [`cache::DashboardCache`], which keeps the inputs in
+//! memory (per SKP only its [`PlanFigures`]) and refreshes them from the projector's change feed.
+//! Both end in [`assemble`].
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +27,9 @@ use serde::{Deserialize, Serialize};
 
 use super::docs::{OfficerDoc, OrgPredikatDoc, PlanDoc, UnitDoc, WarningDoc, period_key};
 use super::performance::from_doc;
-use super::survey::{self, ActionDoc, IkmSummary};
+use super::survey::{self, ActionDoc, IkmSummary, SurveyDoc};
+
+pub mod cache;
 use super::{ReadDb, Result, Val};
 use crate::domain::rules::{self, DistributionViolation};
 use crate::domain::values::{EmploymentType, Period, Year};
@@ -237,13 +244,79 @@ fn period_end(year: i32, period: Period) -> NaiveDate {
     Year::new(year).map_or(NaiveDate::MAX, |y| period.range(y).1)
 }
 
+/// What the figures need of one SKP: a compact view of a [`PlanDoc`] (the dashboard cache
+/// keeps these instead of whole documents).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanFigures {
+    pub stream_id: String,
+    pub nip: String,
+    pub seq: u32,
+    /// DRAFT, SUBMITTED, APPROVED, CLOSED.
+    pub status: String,
+    /// The unit of the SKP's post.
+    pub unit: Option<String>,
+    /// Reports not withdrawn, by period ([`period_index`]).
+    reports: [u32; 5],
+    /// The predikat of each evaluated period.
+    evaluations: Vec<(Period, PredikatPegawai)>,
+}
+
+/// The slot of a period in [`PlanFigures`]' report counts.
+fn period_index(p: Period) -> usize {
+    match p {
+        Period::Tw1 => 0,
+        Period::Tw2 => 1,
+        Period::Tw3 => 2,
+        Period::Tw4 => 3,
+        Period::Tahunan => 4,
+    }
+}
+
+impl PlanFigures {
+    pub fn of(p: &PlanDoc) -> Self {
+        let mut reports = [0u32; 5];
+        for r in p.reports.values().filter(|r| !r.withdrawn) {
+            reports[period_index(r.period)] += 1;
+        }
+        Self {
+            stream_id: p.stream_id.clone(),
+            nip: p.nip.clone(),
+            seq: p.seq,
+            status: p.status.clone(),
+            unit: p.unit.clone(),
+            reports,
+            evaluations: p
+                .evaluations
+                .iter()
+                .map(|(k, e)| (*k, e.predikat))
+                .collect(),
+        }
+    }
+
+    /// Reports filed in the period (any period for the year), not withdrawn.
+    fn filed(&self, period: Period) -> u32 {
+        match period {
+            Period::Tahunan => self.reports.iter().sum(),
+            p => self.reports[period_index(p)],
+        }
+    }
+
+    /// The predikat of the period's evaluation.
+    fn predikat(&self, period: Period) -> Option<PredikatPegawai> {
+        self.evaluations
+            .iter()
+            .find(|(p, _)| *p == period)
+            .map(|(_, e)| *e)
+    }
+}
+
 /// Figures over a set of officers and SKPs, against `unit`'s organisation predikat.
 #[allow(clippy::too_many_arguments)]
 fn figures(
     config: &DomainConfig,
     unit: Option<&UnitDoc>,
     officers: &[&OfficerDoc],
-    plans: &[&PlanDoc],
+    plans: &[&PlanFigures],
     jp: &HashMap<String, u32>,
     year: i32,
     period: Period,
@@ -260,7 +333,9 @@ fn figures(
     let overdue =
         now.date_naive() > period_end(year, period) + TimeDelta::days(EVALUATION_DUE_DAYS);
     let mut reporting = std::collections::BTreeSet::new();
+    let mut with_plan = std::collections::HashSet::new();
     for p in plans {
+        with_plan.insert(p.nip.as_str());
         match p.status.as_str() {
             "APPROVED" => f.plans.approved += 1,
             "SUBMITTED" => f.plans.submitted += 1,
@@ -268,13 +343,12 @@ fn figures(
             "CLOSED" => f.plans.closed += 1,
             _ => {}
         }
-        for r in p.reports.values() {
-            if !r.withdrawn && (period == Period::Tahunan || r.period == period) {
-                f.reports.filed += 1;
-                reporting.insert(p.nip.as_str());
-            }
+        let filed = p.filed(period);
+        if filed > 0 {
+            f.reports.filed += filed;
+            reporting.insert(p.nip.as_str());
         }
-        if p.evaluations.contains_key(&period) {
+        if p.predikat(period).is_some() {
             f.evaluations.done += 1;
         } else if p.status == "APPROVED" {
             if overdue {
@@ -288,7 +362,7 @@ fn figures(
     f.plans.officers_without_plan = u32::try_from(
         active
             .iter()
-            .filter(|o| !plans.iter().any(|p| p.nip == o.nip))
+            .filter(|o| !with_plan.contains(o.nip.as_str()))
             .count(),
     )
     .unwrap_or(u32::MAX);
@@ -296,10 +370,10 @@ fn figures(
     // The predikat of each officer: their latest SKP with an evaluation of the period.
     let mut latest: BTreeMap<&str, (u32, PredikatPegawai)> = BTreeMap::new();
     for p in plans {
-        if let Some(e) = p.evaluations.get(&period) {
-            let slot = latest.entry(p.nip.as_str()).or_insert((p.seq, e.predikat));
+        if let Some(e) = p.predikat(period) {
+            let slot = latest.entry(p.nip.as_str()).or_insert((p.seq, e));
             if p.seq >= slot.0 {
-                *slot = (p.seq, e.predikat);
+                *slot = (p.seq, e);
             }
         }
     }
@@ -348,39 +422,42 @@ fn figures(
     f
 }
 
-/// The dashboard of `code` with its sub-units for `year` and `period`; `None` for an unknown
-/// unit. `now` is the time overdue evaluations and adoption are measured at.
-pub async fn dashboard(
-    db: &ReadDb,
+/// Everything a dashboard is computed from, for the units of one tree.
+pub struct Inputs<'a> {
+    /// Every unit (the tree is taken from them).
+    pub units: &'a BTreeMap<String, UnitDoc>,
+    /// The officers now in each unit of the tree.
+    pub officers: BTreeMap<String, Vec<&'a OfficerDoc>>,
+    /// The SKPs of the year whose post is in each unit of the tree.
+    pub plans: BTreeMap<String, Vec<&'a PlanFigures>>,
+    /// JP completed in the year, by NIP.
+    pub jp: &'a HashMap<String, u32>,
+    /// The survey year of each unit of the tree that has one.
+    pub surveys: BTreeMap<String, &'a SurveyDoc>,
+}
+
+/// The dashboard of `code` with its sub-units from its inputs (pure; `None` for an unknown
+/// unit). The query below and the cache ([`cache`]) both end here.
+pub fn assemble(
     config: &DomainConfig,
+    inputs: &Inputs<'_>,
     code: &str,
     year: i32,
     period: Period,
     now: DateTime<Utc>,
-) -> Result<Option<Dashboard>> {
-    let all = units(db).await?;
-    let tree = subtree(&all, code);
-    let Some(top) = all.get(code) else {
-        return Ok(None);
-    };
-    let jp = jp_by_officer(db, year).await?;
-    let mut officers: BTreeMap<String, Vec<OfficerDoc>> = BTreeMap::new();
-    let mut plans: BTreeMap<String, Vec<PlanDoc>> = BTreeMap::new();
-    let mut surveys = BTreeMap::new();
-    for c in &tree {
-        officers.insert(c.clone(), officers_of(db, c).await?);
-        plans.insert(c.clone(), plans_of(db, c, year).await?);
-        if let Some(s) = survey::survey_of(db, c, year).await? {
-            surveys.insert(c.clone(), s);
-        }
-    }
+) -> Option<Dashboard> {
+    let all = inputs.units;
+    let top = all.get(code)?;
+    let tree = subtree(all, code);
+    let empty_o: Vec<&OfficerDoc> = Vec::new();
+    let empty_p: Vec<&PlanFigures> = Vec::new();
     let mut lines = Vec::new();
     for c in &tree {
         let u = &all[c];
-        let os: Vec<&OfficerDoc> = officers[c].iter().collect();
-        let ps: Vec<&PlanDoc> = plans[c].iter().collect();
-        let mut figures = figures(config, Some(u), &os, &ps, &jp, year, period, now);
-        if let Some(s) = surveys.get(c) {
+        let os = inputs.officers.get(c).unwrap_or(&empty_o);
+        let ps = inputs.plans.get(c).unwrap_or(&empty_p);
+        let mut figures = figures(config, Some(u), os, ps, inputs.jp, year, period, now);
+        if let Some(s) = inputs.surveys.get(c) {
             let sum = s.summary(period, config);
             figures.ikm = (sum.issued > 0 || sum.respondents > 0).then_some(sum);
             figures.open_improvement_actions =
@@ -394,25 +471,43 @@ pub async fn dashboard(
             figures,
         });
     }
-    let os: Vec<&OfficerDoc> = officers.values().flatten().collect();
-    let ps: Vec<&PlanDoc> = plans.values().flatten().collect();
-    let mut total = figures(config, Some(top), &os, &ps, &jp, year, period, now);
+    let in_tree = |c: &&String| tree.contains(*c);
+    let os: Vec<&OfficerDoc> = inputs
+        .officers
+        .iter()
+        .filter(|(c, _)| in_tree(c))
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    let ps: Vec<&PlanFigures> = inputs
+        .plans
+        .iter()
+        .filter(|(c, _)| in_tree(c))
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    let mut total = figures(config, Some(top), &os, &ps, inputs.jp, year, period, now);
+    let surveys: Vec<&SurveyDoc> = inputs
+        .surveys
+        .iter()
+        .filter(|(c, _)| in_tree(c))
+        .map(|(_, s)| *s)
+        .collect();
     // IKM of the tree: every unit's sums pooled, with the top unit's weights.
-    let weights = surveys
+    let weights = inputs
+        .surveys
         .get(code)
         .map_or(config.ikm_default_weights.as_slice(), |s| s.weights(config));
     let sum = survey::summarise(
-        surveys.values().flat_map(|s| s.cells.values()),
+        surveys.iter().flat_map(|s| s.cells.values()),
         period,
         weights,
     );
     total.ikm = (sum.issued > 0 || sum.respondents > 0).then_some(sum);
     let actions: Vec<ActionDoc> = surveys
-        .values()
+        .iter()
         .flat_map(|s| s.open_actions().cloned())
         .collect();
     total.open_improvement_actions = u32::try_from(actions.len()).unwrap_or(u32::MAX);
-    Ok(Some(Dashboard {
+    Some(Dashboard {
         unit: code.to_string(),
         name: top.name.clone(),
         year,
@@ -421,7 +516,52 @@ pub async fn dashboard(
         total,
         improvement_actions: actions,
         units: lines,
-    }))
+    })
+}
+
+/// The dashboard of `code` with its sub-units for `year` and `period`, read from the read model
+/// (every SKP document of the tree parsed); `None` for an unknown unit. `now` is the time overdue
+/// evaluations and adoption are measured at. The HTTP layer serves the same figures from
+/// [`cache::DashboardCache`]; this is what the cache is checked against.
+pub async fn dashboard(
+    db: &ReadDb,
+    config: &DomainConfig,
+    code: &str,
+    year: i32,
+    period: Period,
+    now: DateTime<Utc>,
+) -> Result<Option<Dashboard>> {
+    let all = units(db).await?;
+    if !all.contains_key(code) {
+        return Ok(None);
+    }
+    let tree = subtree(&all, code);
+    let jp = jp_by_officer(db, year).await?;
+    let mut officers: BTreeMap<String, Vec<OfficerDoc>> = BTreeMap::new();
+    let mut plans: BTreeMap<String, Vec<PlanFigures>> = BTreeMap::new();
+    let mut surveys = BTreeMap::new();
+    for c in &tree {
+        officers.insert(c.clone(), officers_of(db, c).await?);
+        let docs = plans_of(db, c, year).await?;
+        plans.insert(c.clone(), docs.iter().map(PlanFigures::of).collect());
+        if let Some(s) = survey::survey_of(db, c, year).await? {
+            surveys.insert(c.clone(), s);
+        }
+    }
+    let inputs = Inputs {
+        units: &all,
+        officers: officers
+            .iter()
+            .map(|(c, v)| (c.clone(), v.iter().collect()))
+            .collect(),
+        plans: plans
+            .iter()
+            .map(|(c, v)| (c.clone(), v.iter().collect()))
+            .collect(),
+        jp: &jp,
+        surveys: surveys.iter().map(|(c, s)| (c.clone(), s)).collect(),
+    };
+    Ok(assemble(config, &inputs, code, year, period, now))
 }
 
 /// The current year.

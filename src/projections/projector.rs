@@ -290,7 +290,7 @@ impl Projector {
         *self.committed.borrow()
     }
 
-    /// The live feed of committed changes.
+    /// The live feed: one message per commit, after it, with the topics it changed (maybe none).
     pub fn subscribe(&self) -> broadcast::Receiver<LiveChange> {
         self.feed.subscribe()
     }
@@ -481,13 +481,13 @@ impl Projector {
             slot.committed = slot.committed.max(done.last);
         }
         self.publish_position(inner);
-        if !done.topics.is_empty() {
-            let topics: BTreeSet<Topic> = done.topics.into_iter().collect();
-            let _ = self.feed.send(LiveChange {
-                position: done.last,
-                topics: topics.into_iter().collect(),
-            });
-        }
+        // Every commit, with topics or none: followers of the feed (the dashboard cache) learn
+        // from it that they have seen everything up to the position.
+        let topics: BTreeSet<Topic> = done.topics.into_iter().collect();
+        let _ = self.feed.send(LiveChange {
+            position: done.last,
+            topics: topics.into_iter().collect(),
+        });
         Ok(())
     }
 

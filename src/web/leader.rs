@@ -20,7 +20,7 @@ use super::supervisor::predikat_chart;
 use super::{Chrome, WebError, period_options, period_or, render, this_quarter, year_or};
 use crate::domain::Period;
 use crate::http::AppState;
-use crate::http::projections::{may_read_unit, projector};
+use crate::http::projections::{dashboards, may_read_unit, projector};
 use crate::projections::dashboard::{self, Figures};
 use crate::projections::docs::period_code;
 use crate::projections::survey;
@@ -132,8 +132,11 @@ async fn page(
     if unit.is_empty() {
         return render(&c, &page);
     }
-    may_read_unit(&s.caller, p, &unit, year).await?;
-    let Some(d) = dashboard::dashboard(p.db(), config, &unit, year, period, Utc::now()).await?
+    let at = p.position();
+    may_read_unit(&s.caller, &state, &unit, year, at).await?;
+    let Some(d) = dashboards(&state)?
+        .dashboard(config, at, &unit, year, period, Utc::now())
+        .await?
     else {
         return Err(WebError::Api(crate::http::error::ApiError::not_found(
             "Unit",

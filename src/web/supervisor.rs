@@ -29,8 +29,7 @@ use crate::domain::values::{ActorId, JenisRhk};
 use crate::domain::{Evidence, Period, PredikatPegawai, Rating, Role, Year, rules};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::projections::projector;
-use crate::projections::dashboard;
+use crate::http::projections::{dashboards, projector};
 use crate::projections::docs::{OfficerDoc, period_code};
 use crate::projections::scorecard::{self, PlanCard};
 use crate::projections::training;
@@ -311,7 +310,9 @@ async fn view(state: &AppState, s: &Session, q: &PeriodQuery) -> Result<Supervis
     let mut counts: BTreeMap<PredikatPegawai, u32> = BTreeMap::new();
     let (mut quota_text, mut violations) = (m.quota_none.to_string(), Vec::new());
     if let Some(u) = &dist_unit {
-        let d = dashboard::dashboard(p.db(), config, u, year, period, Utc::now()).await?;
+        let d = dashboards(state)?
+            .dashboard(config, p.position(), u, year, period, Utc::now())
+            .await?;
         if let Some(line) = d.as_ref().and_then(|d| d.units.first()) {
             let dist = &line.figures.distribution;
             counts.clone_from(&dist.counts);

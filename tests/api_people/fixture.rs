@@ -129,12 +129,7 @@ impl Env {
             .expect("open store");
         let app = App::new(store.clone());
         let tokens = TokenRegistry::load(store.as_ref()).await.expect("tokens");
-        let state = AppState {
-            app,
-            tokens,
-            signing_key: None,
-            projector: None,
-        };
+        let state = AppState::new(app, tokens, None, None);
         Some(Self {
             url,
             state,

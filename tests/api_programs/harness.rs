@@ -128,12 +128,7 @@ impl TestApp {
         let tokens = kinerja::app::access::TokenRegistry::load(store.as_ref())
             .await
             .unwrap();
-        let state = AppState {
-            app,
-            tokens,
-            signing_key: None,
-            projector: None,
-        };
+        let state = AppState::new(app, tokens, None, None);
         let router = kinerja::http::router(state.clone());
         Some(Self {
             state,

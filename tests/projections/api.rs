@@ -47,12 +47,7 @@ impl Api {
         let mut projector = b.projector().await;
         projector.wait_limit = Duration::from_millis(300);
         let projector = Arc::new(projector);
-        let state = AppState {
-            app,
-            tokens,
-            signing_key: None,
-            projector: Some(projector.clone()),
-        };
+        let state = AppState::new(app, tokens, None, Some(projector.clone()));
         Self {
             state,
             projector,

@@ -2,6 +2,7 @@
 //! of a batch, the scorecard and the audit trail.
 
 mod api;
+mod cache;
 mod fixture;
 mod http;
 mod scenario;

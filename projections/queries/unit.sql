@@ -1,0 +1,1 @@
+select doc from rm_unit where k = $1

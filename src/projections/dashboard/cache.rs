@@ -1,0 +1,491 @@
+//! The dashboard cache: what the unit dashboards are computed from, kept in memory in compact
+//! form (unit documents, officer documents, per SKP only its [`PlanFigures`], JP per officer and
+//! the survey years), and brought up to date from the projector's change feed instead of parsing
+//! every SKP document of a tree on every request.
+//!
+//! How it stays correct:
+//!
+//! - The cache follows the projector's change feed ([`Projector::subscribe`]), which carries one
+//!   message per commit, after the commit, with the position it reached and the topics it
+//!   changed. A topic only marks data stale: `Scorecard { nip, year }` the officer, their SKPs
+//!   and JP of that year; `Dashboard { unit }` the unit document, the officers now in the unit
+//!   and its survey years. Stale data is read again from the read model when a dashboard needs
+//!   it, so every reload sees at least every commit whose message was taken before it.
+//! - A dashboard asked at position `p` (the committed position the handler answers with, at or
+//!   past the caller's `min_position`) is computed only once the cache has taken every message
+//!   up to `p`; it waits for them (a message follows its commit at once). When messages were
+//!   lost (the receiver lagged, or the committed position moved without a message within
+//!   [`FEED_WAIT`], as when another process moved a checkpoint) the cache forgets everything and
+//!   reloads from the read model: it may be slower, never older.
+//! - The figures are computed per request from the cached inputs by the same
+//!   [`assemble`] as the uncached [`super::dashboard`], at the
+//!   request's time (adoption and overdue evaluations depend on it).
+//!
+//! What it costs: a first dashboard of a year reads that year's SKPs once (compactly); after
+//! that a report costs one SKP read, one officer list of a unit and one unit document.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::{Mutex, broadcast};
+
+use super::super::docs::{OfficerDoc, PlanDoc, UnitDoc};
+use super::super::performance::from_doc;
+use super::super::survey::{self, SurveyDoc};
+use super::super::{LiveChange, Projector, Result, Topic, Val};
+use super::{Dashboard, Inputs, PlanFigures, ancestors, assemble, subtree};
+use crate::domain::DomainConfig;
+use crate::domain::values::Period;
+use crate::store::Position;
+
+/// How long a dashboard waits for the change-feed message of a commit it has seen committed
+/// before the cache gives up on the feed and reloads everything.
+pub const FEED_WAIT: Duration = Duration::from_millis(250);
+
+/// Years whose SKPs are kept (the least recently asked is dropped beyond this).
+pub const YEARS_KEPT: usize = 4;
+
+/// One year of SKPs, JP and surveys.
+#[derive(Debug, Default)]
+struct YearData {
+    /// The SKPs of the year, by NIP.
+    plans: HashMap<String, Vec<PlanFigures>>,
+    /// JP completed in the year, by NIP.
+    jp: HashMap<String, u32>,
+    /// The survey year of each unit that has one.
+    surveys: BTreeMap<String, SurveyDoc>,
+    /// NIPs whose SKPs and JP of the year are stale.
+    stale_nips: BTreeSet<String>,
+    /// Units whose survey year is stale.
+    stale_surveys: BTreeSet<String>,
+    /// When a dashboard last asked for the year (for dropping the oldest).
+    asked: u64,
+}
+
+/// The cached inputs.
+#[derive(Debug, Default)]
+struct State {
+    /// Every message up to here has been taken.
+    synced: Position,
+    /// `None`: not loaded (or forgotten).
+    units: Option<BTreeMap<String, UnitDoc>>,
+    stale_units: BTreeSet<String>,
+    /// Officers by NIP, with the document text they were parsed from.
+    officers: Option<HashMap<String, (String, OfficerDoc)>>,
+    /// NIPs by current unit.
+    by_unit: HashMap<String, BTreeSet<String>>,
+    stale_officer_units: BTreeSet<String>,
+    stale_officers: BTreeSet<String>,
+    years: HashMap<i32, YearData>,
+    asks: u64,
+}
+
+impl State {
+    fn forget(&mut self) {
+        let synced = self.synced;
+        *self = State {
+            synced,
+            ..State::default()
+        };
+    }
+
+    fn take(&mut self, change: &LiveChange) {
+        for t in &change.topics {
+            match t {
+                Topic::Scorecard { nip, year } => {
+                    self.stale_officers.insert(nip.clone());
+                    if let Some(y) = self.years.get_mut(year) {
+                        y.stale_nips.insert(nip.clone());
+                    }
+                }
+                Topic::Dashboard { unit } => {
+                    self.stale_units.insert(unit.clone());
+                    self.stale_officer_units.insert(unit.clone());
+                    for y in self.years.values_mut() {
+                        y.stale_surveys.insert(unit.clone());
+                    }
+                }
+            }
+        }
+        self.synced = self.synced.max(change.position);
+    }
+
+    fn put_officer(&mut self, text: String, doc: OfficerDoc) {
+        let Some(officers) = self.officers.as_mut() else {
+            return;
+        };
+        if let Some((_, old)) = officers.get(&doc.nip)
+            && old.unit != doc.unit
+            && let Some(u) = &old.unit
+            && let Some(set) = self.by_unit.get_mut(u)
+        {
+            set.remove(&doc.nip);
+        }
+        if let Some(u) = &doc.unit {
+            self.by_unit
+                .entry(u.clone())
+                .or_default()
+                .insert(doc.nip.clone());
+        }
+        officers.insert(doc.nip.clone(), (text, doc));
+    }
+}
+
+/// The dashboard cache of one projector (see the module documentation).
+pub struct DashboardCache {
+    projector: Arc<Projector>,
+    state: Mutex<(broadcast::Receiver<LiveChange>, State)>,
+}
+
+impl DashboardCache {
+    /// A cache following `projector`'s change feed from now on (nothing is loaded yet).
+    pub fn new(projector: Arc<Projector>) -> Self {
+        // Subscribe before reading the position: no commit after it is missed.
+        let feed = projector.subscribe();
+        let state = State {
+            synced: projector.position(),
+            ..State::default()
+        };
+        Self {
+            projector,
+            state: Mutex::new((feed, state)),
+        }
+    }
+
+    /// Take every waiting message; then wait for the messages up to `at`.
+    async fn sync(&self, feed: &mut broadcast::Receiver<LiveChange>, st: &mut State, at: Position) {
+        loop {
+            match feed.try_recv() {
+                Ok(change) => st.take(&change),
+                Err(TryRecvError::Lagged(_)) => {
+                    st.forget();
+                    st.synced = st.synced.max(self.projector.position());
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Closed) => {
+                    st.forget();
+                    st.synced = st.synced.max(self.projector.position());
+                    break;
+                }
+            }
+        }
+        while st.synced < at {
+            match tokio::time::timeout(FEED_WAIT, feed.recv()).await {
+                Ok(Ok(change)) => st.take(&change),
+                Ok(Err(RecvError::Lagged(_))) => {
+                    st.forget();
+                    st.synced = st.synced.max(self.projector.position());
+                }
+                Ok(Err(RecvError::Closed)) | Err(_) => {
+                    tracing::debug!(at, synced = st.synced, "dashboard cache: reloading");
+                    st.forget();
+                    st.synced = st.synced.max(self.projector.position()).max(at);
+                }
+            }
+        }
+    }
+
+    /// Reload the stale units and officers (all of them when not loaded).
+    async fn refresh_people(&self, st: &mut State) -> Result<()> {
+        let db = self.projector.db();
+        if st.units.is_none() {
+            st.stale_units.clear();
+            st.units = Some(super::units(db).await?);
+        }
+        for code in std::mem::take(&mut st.stale_units) {
+            let doc: Option<UnitDoc> = db
+                .docs(
+                    include_str!("../../../projections/queries/unit.sql"),
+                    &[Val::Text(Some(code.clone()))],
+                )
+                .await?
+                .first()
+                .map(|d| from_doc("rm_unit", d))
+                .transpose()?;
+            if let Some(units) = st.units.as_mut() {
+                match doc {
+                    Some(d) => units.insert(code, d),
+                    None => units.remove(&code),
+                };
+            }
+        }
+        if st.officers.is_none() {
+            st.stale_officer_units.clear();
+            st.stale_officers.clear();
+            st.by_unit.clear();
+            st.officers = Some(HashMap::new());
+            let docs = db
+                .docs(
+                    include_str!("../../../projections/queries/officers_all.sql"),
+                    &[],
+                )
+                .await?;
+            for text in docs {
+                let doc: OfficerDoc = from_doc("rm_officer", &text)?;
+                st.put_officer(text, doc);
+            }
+        }
+        for unit in std::mem::take(&mut st.stale_officer_units) {
+            let docs = db
+                .docs(
+                    include_str!("../../../projections/queries/officers_of_unit.sql"),
+                    &[Val::Text(Some(unit.clone()))],
+                )
+                .await?;
+            // Most of a unit's officers did not change: parse only the texts that did.
+            let known: std::collections::HashSet<&str> = match st.officers.as_ref() {
+                Some(o) => st
+                    .by_unit
+                    .get(&unit)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|nip| o.get(nip).map(|(t, _)| t.as_str()))
+                    .collect(),
+                None => Default::default(),
+            };
+            let changed: Vec<String> = docs
+                .into_iter()
+                .filter(|t| !known.contains(t.as_str()))
+                .collect();
+            for text in changed {
+                let doc: OfficerDoc = from_doc("rm_officer", &text)?;
+                st.put_officer(text, doc);
+            }
+        }
+        for nip in std::mem::take(&mut st.stale_officers) {
+            let docs = db
+                .docs(
+                    include_str!("../../../projections/queries/officer.sql"),
+                    &[Val::Text(Some(nip))],
+                )
+                .await?;
+            for text in docs {
+                let doc: OfficerDoc = from_doc("rm_officer", &text)?;
+                st.put_officer(text, doc);
+            }
+        }
+        Ok(())
+    }
+
+    /// Load or refresh one year of SKPs, JP and surveys.
+    async fn refresh_year(&self, st: &mut State, year: i32) -> Result<()> {
+        let db = self.projector.db();
+        st.asks += 1;
+        let asks = st.asks;
+        if !st.years.contains_key(&year) {
+            if st.years.len() >= YEARS_KEPT
+                && let Some(oldest) = st
+                    .years
+                    .iter()
+                    .min_by_key(|(_, y)| y.asked)
+                    .map(|(k, _)| *k)
+            {
+                st.years.remove(&oldest);
+            }
+            let y = Val::Int(Some(i64::from(year)));
+            let mut data = YearData::default();
+            let docs = db
+                .docs(
+                    include_str!("../../../projections/queries/plans_of_year.sql"),
+                    std::slice::from_ref(&y),
+                )
+                .await?;
+            for text in docs {
+                let p: PlanDoc = from_doc("rm_plan", &text)?;
+                data.plans
+                    .entry(p.nip.clone())
+                    .or_default()
+                    .push(PlanFigures::of(&p));
+            }
+            data.jp = super::jp_by_officer(db, year).await?;
+            for s in survey::surveys(db, Some(year)).await? {
+                data.surveys.insert(s.unit.clone(), s);
+            }
+            st.years.insert(year, data);
+        }
+        let Some(data) = st.years.get_mut(&year) else {
+            return Ok(());
+        };
+        data.asked = asks;
+        for nip in std::mem::take(&mut data.stale_nips) {
+            let ny = [
+                Val::Text(Some(nip.clone())),
+                Val::Int(Some(i64::from(year))),
+            ];
+            let plans: Vec<PlanFigures> = db
+                .docs(
+                    include_str!("../../../projections/queries/plans_of.sql"),
+                    &ny,
+                )
+                .await?
+                .iter()
+                .map(|d| from_doc::<PlanDoc>("rm_plan", d).map(|p| PlanFigures::of(&p)))
+                .collect::<Result<_>>()?;
+            if plans.is_empty() {
+                data.plans.remove(&nip);
+            } else {
+                data.plans.insert(nip.clone(), plans);
+            }
+            let jp: u32 = super::super::scorecard::completions(db, &nip, year)
+                .await?
+                .iter()
+                .map(|c| c.jp)
+                .sum();
+            if jp == 0 {
+                data.jp.remove(&nip);
+            } else {
+                data.jp.insert(nip, jp);
+            }
+        }
+        for unit in std::mem::take(&mut data.stale_surveys) {
+            match survey::survey_of(db, &unit, year).await? {
+                Some(s) => data.surveys.insert(unit, s),
+                None => data.surveys.remove(&unit),
+            };
+        }
+        Ok(())
+    }
+
+    /// Bring the cache up to `at` and refresh what a dashboard of `year` reads.
+    async fn ready(
+        &self,
+        feed: &mut broadcast::Receiver<LiveChange>,
+        st: &mut State,
+        at: Position,
+        year: Option<i32>,
+    ) -> Result<()> {
+        self.sync(feed, st, at).await;
+        let result = async {
+            self.refresh_people(st).await?;
+            if let Some(year) = year {
+                self.refresh_year(st, year).await?;
+            }
+            Ok(())
+        }
+        .await;
+        if result.is_err() {
+            // Half-refreshed data must not be trusted later.
+            st.forget();
+        }
+        result
+    }
+
+    /// The dashboard of `code` for `year` and `period` as of at least position `at`; `None` for
+    /// an unknown unit. Equal to [`super::dashboard`] over the read model at that position.
+    pub async fn dashboard(
+        &self,
+        config: &DomainConfig,
+        at: Position,
+        code: &str,
+        year: i32,
+        period: Period,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Dashboard>> {
+        let (_, mut boards) = self
+            .dashboards(config, at, &[code], year, period, now)
+            .await?;
+        Ok(boards.pop().flatten())
+    }
+
+    /// Every unit and the dashboards of `codes` (in order), from one refresh of the cache as of
+    /// at least position `at`.
+    pub async fn dashboards(
+        &self,
+        config: &DomainConfig,
+        at: Position,
+        codes: &[&str],
+        year: i32,
+        period: Period,
+        now: DateTime<Utc>,
+    ) -> Result<(BTreeMap<String, UnitDoc>, Vec<Option<Dashboard>>)> {
+        let mut guard = self.state.lock().await;
+        let (feed, st) = &mut *guard;
+        self.ready(feed, st, at, Some(year)).await?;
+        let (Some(units), Some(officers), Some(data)) =
+            (st.units.as_ref(), st.officers.as_ref(), st.years.get(&year))
+        else {
+            return Ok((BTreeMap::new(), codes.iter().map(|_| None).collect()));
+        };
+        let boards = codes
+            .iter()
+            .map(|code| {
+                let tree = subtree(units, code);
+                let mut inputs = Inputs {
+                    units,
+                    officers: BTreeMap::new(),
+                    plans: BTreeMap::new(),
+                    jp: &data.jp,
+                    surveys: BTreeMap::new(),
+                };
+                for c in &tree {
+                    let os: Vec<&OfficerDoc> = st
+                        .by_unit
+                        .get(c)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|nip| officers.get(nip).map(|(_, d)| d))
+                        .collect();
+                    inputs.officers.insert(c.clone(), os);
+                    inputs.plans.insert(c.clone(), Vec::new());
+                    if let Some(s) = data.surveys.get(c) {
+                        inputs.surveys.insert(c.clone(), s);
+                    }
+                }
+                for p in data.plans.values().flatten() {
+                    if let Some(v) = p.unit.as_ref().and_then(|u| inputs.plans.get_mut(u)) {
+                        v.push(p);
+                    }
+                }
+                assemble(config, &inputs, code, year, period, now)
+            })
+            .collect();
+        Ok((units.clone(), boards))
+    }
+
+    /// Load everything a dashboard of each of `years` reads, as of the committed position (so
+    /// that the first dashboard after a start does not wait for it).
+    pub async fn warm(&self, years: &[i32]) -> Result<()> {
+        let mut guard = self.state.lock().await;
+        let (feed, st) = &mut *guard;
+        let at = self.projector.position();
+        for year in years {
+            self.ready(feed, st, at, Some(*year)).await?;
+        }
+        Ok(())
+    }
+
+    /// Every unit as of at least position `at`.
+    pub async fn units(&self, at: Position) -> Result<BTreeMap<String, UnitDoc>> {
+        let mut guard = self.state.lock().await;
+        let (feed, st) = &mut *guard;
+        self.ready(feed, st, at, None).await?;
+        Ok(st.units.clone().unwrap_or_default())
+    }
+
+    /// Whether `nip` heads `code` or a unit above it, or is the appraiser or atasan (in an
+    /// assignment covering `year`) of an officer now in `code`'s tree, as of at least `at`.
+    pub async fn oversees(&self, at: Position, nip: &str, code: &str, year: i32) -> Result<bool> {
+        let mut guard = self.state.lock().await;
+        let (feed, st) = &mut *guard;
+        self.ready(feed, st, at, None).await?;
+        let (Some(units), Some(officers)) = (st.units.as_ref(), st.officers.as_ref()) else {
+            return Ok(false);
+        };
+        let heads = ancestors(units, code)
+            .iter()
+            .any(|c| units.get(c).and_then(|u| u.head.as_deref()) == Some(nip));
+        if heads {
+            return Ok(true);
+        }
+        Ok(subtree(units, code).iter().any(|c| {
+            st.by_unit.get(c).into_iter().flatten().any(|o| {
+                officers
+                    .get(o)
+                    .is_some_and(|(_, d)| d.is_appraised_by(nip, Some(year)))
+            })
+        }))
+    }
+}

@@ -1,0 +1,196 @@
+//! The dashboard cache against the uncached dashboard: after every commit of a growing random
+//! history (reports, evaluations, transfers, training, surveys), the cached dashboard of every
+//! unit and period equals the one computed from the read model; a report committed by the
+//! projector shows in the next cached dashboard; read-your-writes over HTTP.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use kinerja::domain::DomainConfig;
+use kinerja::domain::OfficerEvent;
+use kinerja::domain::values::Period;
+use kinerja::projections::dashboard;
+
+use crate::api::Api;
+use crate::fixture::{Backend, Kind};
+use crate::scenario::{self, Rng, Writer, boss, nip, post, t};
+
+const UNITS: [&str; 5] = ["PEMKO", "DINKES", "PKM-BANDA", "DISKOMINFO", "NOPE"];
+const PERIODS: [Period; 3] = [Period::Tw1, Period::Tw2, Period::Tahunan];
+
+/// Every unit's dashboard for every period from the cache equals the uncached one.
+async fn same_as_uncached(api: &Api, what: &str) {
+    let cache = api.state.dashboards.clone().expect("a cache");
+    let config = DomainConfig::default();
+    let now = Utc::now();
+    let at = api.projector.position();
+    for year in [2025, 2026] {
+        for code in UNITS {
+            for period in PERIODS {
+                let cached = cache
+                    .dashboard(&config, at, code, year, period, now)
+                    .await
+                    .unwrap();
+                let direct =
+                    dashboard::dashboard(api.projector.db(), &config, code, year, period, now)
+                        .await
+                        .unwrap();
+                assert_eq!(
+                    cached, direct,
+                    "{what}: {code} {year} {period:?} at position {at}"
+                );
+            }
+        }
+    }
+}
+
+async fn the_cache_follows_every_commit(kind: Kind) {
+    let Some(b) = Backend::new(kind).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    let mut rng = Rng::new(0xCAC4E);
+    let api = Api::new(&b).await;
+    scenario::units(&mut w).await;
+    api.catch_up().await;
+    // Loaded here, before most of the history exists: from now on only the feed updates it.
+    same_as_uncached(&api, "units only").await;
+    for round in 0..4 {
+        scenario::random_history(&mut w, &mut rng, 6 + round).await;
+        api.catch_up().await;
+        same_as_uncached(&api, &format!("round {round}")).await;
+    }
+    // A transfer moves an officer (and nothing else) from one unit to another.
+    let moved = nip(2);
+    let before = dashboard::dashboard(
+        api.projector.db(),
+        &DomainConfig::default(),
+        "DISKOMINFO",
+        2025,
+        Period::Tahunan,
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    w.emit(
+        &format!("officer-{moved}"),
+        OfficerEvent::OfficerTransferred {
+            post: post("DISKOMINFO"),
+            effective: scenario::d("2025-06-01"),
+            at: t("2025-06-01T01:00:00Z"),
+        },
+        serde_json::json!({"actor": "staff:bkpsdm", "role": "ADMIN"}),
+    )
+    .await;
+    api.catch_up().await;
+    same_as_uncached(&api, "after a transfer").await;
+    let cache = api.state.dashboards.clone().unwrap();
+    let after = cache
+        .dashboard(
+            &DomainConfig::default(),
+            api.projector.position(),
+            "DISKOMINFO",
+            2025,
+            Period::Tahunan,
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.total.officers, before.total.officers + 1);
+}
+
+#[tokio::test]
+async fn the_dashboard_cache_equals_the_read_model_after_every_commit_sqlite() {
+    the_cache_follows_every_commit(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_dashboard_cache_equals_the_read_model_after_every_commit_postgres() {
+    the_cache_follows_every_commit(Kind::Postgres).await;
+}
+
+/// The line of a unit in a dashboard answer.
+fn line<'a>(v: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == code)
+        .unwrap_or_else(|| panic!("no line for {code} in {v}"))
+}
+
+async fn a_new_report_shows_in_the_cached_dashboard(kind: Kind) {
+    let Some(b) = Backend::new(kind).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    scenario::units(&mut w).await;
+    scenario::officer(&mut w, &nip(1), "DINKES", &boss()).await;
+    scenario::approved_plan(&mut w, &nip(1), "DINKES", "2025-01-20T01:00:00Z", false).await;
+    let api = Api::new(&b).await;
+    let url = "/api/v1/units/PEMKO/dashboard/2025?period=TW1";
+    api.catch_up().await;
+    let v = api
+        .get(url, Some(&api.admin))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(v["total"]["reports"]["filed"], 0);
+    assert_eq!(line(&v, "DINKES")["reports"]["filed"], 0);
+
+    // Filed, not yet folded: the read model (and so the cache) does not have it.
+    let rid = uuid::Uuid::from_u128(1);
+    let at = t("2025-04-02T01:00:00Z");
+    scenario::report(&mut w, &nip(1), rid, Period::Tw1, 3, at, None, false).await;
+    api.get(&format!("{url}&min_position={}", w.last), Some(&api.admin))
+        .await
+        .expect(StatusCode::SERVICE_UNAVAILABLE);
+    let v = api
+        .get(url, Some(&api.admin))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(v["total"]["reports"]["filed"], 0);
+
+    // Committed by the running projector: a read at the command's position sees it.
+    let (stop, run) = api.run();
+    api.projector
+        .wait_for(w.last, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let r = api
+        .get(&format!("{url}&min_position={}", w.last), Some(&api.admin))
+        .await;
+    let v = r.expect(StatusCode::OK).json();
+    assert_eq!(v["total"]["reports"]["filed"], 1);
+    assert_eq!(v["total"]["reports"]["officers_reporting"], 1);
+    assert_eq!(line(&v, "DINKES")["reports"]["filed"], 1);
+    assert_eq!(line(&v, "DISKOMINFO")["reports"]["filed"], 0);
+    // The unit's head sees it too (scoping from the cache), a stranger does not.
+    let stranger = api.officer(&nip(9)).await;
+    api.get(url, Some(&stranger))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let appraiser = api.officer(&boss()).await;
+    let v = api
+        .get(url, Some(&appraiser))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(v["total"]["reports"]["filed"], 1);
+    let _ = stop.send(());
+    run.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_report_committed_by_the_projector_shows_in_the_cached_dashboard_sqlite() {
+    a_new_report_shows_in_the_cached_dashboard(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_report_committed_by_the_projector_shows_in_the_cached_dashboard_postgres() {
+    a_new_report_shows_in_the_cached_dashboard(Kind::Postgres).await;
+}
