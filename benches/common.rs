@@ -155,7 +155,10 @@ pub async fn sqlite_small_log(n: u64) -> String {
         .unwrap();
     let mut have = store.head().await.unwrap().position;
     if have < n {
-        eprintln!("building the {n}-event proof-bench log at {}", path.display());
+        eprintln!(
+            "building the {n}-event proof-bench log at {}",
+            path.display()
+        );
     }
     while have < n {
         let count = 1_000.min(n - have);

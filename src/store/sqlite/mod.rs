@@ -39,6 +39,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite
 /// The SQLite event store.
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The event reads' own connections (C API, statements kept prepared).
+    readers: raw::Readers,
     writer: Writer,
     head: watch::Sender<Position>,
 }
@@ -91,6 +93,7 @@ impl SqliteStore {
         let conn = raw::Connection::open(&path, WRITER_PRAGMAS)?;
         let head_position = read_head(&pool).await?.position;
         let head = watch::channel(head_position).0;
+        let readers = raw::Readers::new(&path, READERS_KEPT);
         let committer = SqliteCommitter {
             path,
             conn: Some(conn),
@@ -100,7 +103,12 @@ impl SqliteStore {
             revisions: RevisionCache::default(),
         };
         let writer = Writer::spawn_thread(committer, options, head.clone())?;
-        Ok(Self { pool, writer, head })
+        Ok(Self {
+            pool,
+            readers,
+            writer,
+            head,
+        })
     }
 
     /// The read pool (for tests and tools that inspect the file).
@@ -109,7 +117,7 @@ impl SqliteStore {
     }
 
     async fn fetch(&self, sql: &str, binds: &[Bind<'_>]) -> Result<Vec<RecordedEvent>, StoreError> {
-        raw::read_events(&self.pool, sql, binds).await
+        self.readers.read_events(sql, binds)
     }
 }
 
@@ -244,8 +252,7 @@ impl EventStore for SqliteStore {
     }
 
     async fn tree_nodes(&self, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(classify)?;
-        raw::with_connection(&mut conn, |c| tree_nodes_on(c, refs)).await
+        self.readers.with(|c| tree_nodes_on(c, refs))
     }
 
     async fn save_tree_head(&self, head: &SignedTreeHead) -> Result<(), StoreError> {
@@ -341,6 +348,9 @@ struct SqliteCommitter {
     /// Stream revisions as of this writer's last commit.
     revisions: RevisionCache,
 }
+
+/// Idle reader connections kept open (reads that overlap beyond this open more for a while).
+const READERS_KEPT: usize = 8;
 
 /// The writer connection's settings, as [`connect_options`] gives the pool's.
 const WRITER_PRAGMAS: &[&str] = &[

@@ -17,8 +17,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_int};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::ptr::{self, NonNull};
+use std::sync::Mutex;
 
 use libsqlite3_sys as ffi;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -33,22 +34,6 @@ pub enum Bind<'a> {
     Int(i64),
     Text(&'a str),
     Blob(&'a [u8]),
-}
-
-/// Run `sql` (which selects the event columns in the order of [`crate::store::row::EventRow`])
-/// with `binds` and return its rows as events.
-pub async fn read_events(
-    pool: &SqlitePool,
-    sql: &str,
-    binds: &[Bind<'_>],
-) -> Result<Vec<RecordedEvent>, StoreError> {
-    let mut events = Vec::new();
-    scan(pool, sql, binds, |row| {
-        events.push(row.event()?);
-        Ok(())
-    })
-    .await?;
-    Ok(events)
 }
 
 /// Run `sql` with `binds` and hand each row to `on_row`, in order, until the end or its first
@@ -75,11 +60,7 @@ pub async fn with_connection<R>(
         db: handle.as_raw_handle(),
         cache: None,
     };
-    let run = || f(&conn);
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
-        _ => run(),
-    }
+    blocking(|| f(&conn))
 }
 
 /// An open connection that nothing else uses while this value lives (see [`with_connection`]
@@ -229,6 +210,75 @@ impl Drop for Connection {
         unsafe {
             ffi::sqlite3_close(self.conn.db.as_ptr());
         }
+    }
+}
+
+/// Connections of the store's own for reads, opened through the C API and kept with their
+/// statements prepared: a read takes one (opening another when all are busy), runs on the
+/// calling thread and puts it back. No hand-over to a driver thread, no statement prepared twice.
+pub struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    /// Connections kept when idle; more may be open while reads overlap.
+    keep: usize,
+}
+
+/// The settings of a reader connection: it waits for a writer's lock like the pool does and can
+/// never write.
+const READER_PRAGMAS: &[&str] = &["pragma busy_timeout = 30000", "pragma query_only = on"];
+
+impl Readers {
+    /// Readers of the database file at `path`, keeping up to `keep` idle connections.
+    pub fn new(path: &Path, keep: usize) -> Self {
+        Readers {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+            keep,
+        }
+    }
+
+    /// Run `f` on a reader connection, on this thread (inside `block_in_place` on a
+    /// multi-threaded runtime). A connection whose call failed is closed, not kept.
+    pub fn with<R>(&self, f: impl FnOnce(&Conn) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => Connection::open(&self.path, READER_PRAGMAS)?,
+        };
+        let result = blocking(|| f(conn.conn()));
+        if result.is_ok()
+            && let Ok(mut idle) = self.idle.lock()
+            && idle.len() < self.keep
+        {
+            idle.push(conn);
+        }
+        result
+    }
+
+    /// Run `sql` (which selects the event columns in the order of
+    /// [`crate::store::row::EventRow`]) with `binds` and return its rows as events.
+    pub fn read_events(
+        &self,
+        sql: &str,
+        binds: &[Bind<'_>],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.with(|c| {
+            let mut events = Vec::new();
+            c.prepare(sql)?.run(binds, |row| {
+                events.push(row.event()?);
+                Ok(())
+            })?;
+            Ok(events)
+        })
+    }
+}
+
+/// Run `f` here, inside `block_in_place` on a multi-threaded runtime so that other tasks move
+/// to other workers meanwhile.
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 
