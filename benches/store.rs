@@ -5,7 +5,9 @@
 //! - `replay_1m/{backend}/read_all` vs `…/plain_select`: all 1,000,000 events through `read_all`
 //!   pages vs one plain `SELECT … ORDER BY position` scan through sqlx; on SQLite, `read_all`
 //!   steps statements through SQLite's C API itself, so `sqlite/plain_select_c_api` is the same
-//!   plain scan through that C API (every column read, nothing built), the stricter baseline;
+//!   plain scan through that C API (every column read, nothing built), the stricter baseline,
+//!   and `sqlite/plain_select_c_api_owned` the same scan decoding every column into an owned
+//!   value as the sqlx baseline does;
 //! - `verify_1m/{backend}`: the chain walk over 1,000,000 events;
 //! - `append_64_callers/{backend}/group_commit_no_merkle`: the same store without maintaining the
 //!   Merkle tree, the baseline for the tree's cost;
@@ -181,6 +183,18 @@ fn replay_1m(c: &mut Criterion) {
             count
         });
     });
+    group.bench_function("sqlite/plain_select_c_api_owned", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut count = 0u64;
+            kinerja::store::sqlite::raw::scan(store.pool(), PLAIN_SELECT, &[], |row| {
+                count += touch_c_api(row);
+                Ok(())
+            })
+            .await
+            .unwrap();
+            count
+        });
+    });
     rt.block_on(store.shutdown());
 
     if let Some(url) = rt.block_on(common::postgres_log(n)) {
@@ -227,6 +241,24 @@ where
     let metadata: String = row.get(7);
     let _at: i64 = row.get(8);
     let hash: Vec<u8> = row.get(9);
+    u64::try_from(position).unwrap()
+        + (stream.len() + event_type.len() + data.len() + metadata.len() + hash.len()) as u64 % 2
+}
+
+/// Decode every column of a C-API row into an owned value, as [`touch`] does through sqlx
+/// (the text columns checked as UTF-8 and copied, the id and hash copied out), building nothing.
+fn touch_c_api(row: &kinerja::store::sqlite::raw::Row<'_>) -> u64 {
+    let owned = |c| row.text(c).unwrap().to_owned();
+    let position = row.int(0);
+    let _id = uuid::Uuid::from_slice(row.blob(1)).unwrap();
+    let stream = owned(2);
+    let _revision = row.int(3);
+    let event_type = owned(4);
+    let _version = row.int(5);
+    let data = owned(6);
+    let metadata = owned(7);
+    let _at = row.int(8);
+    let hash = row.blob(9).to_vec();
     u64::try_from(position).unwrap()
         + (stream.len() + event_type.len() + data.len() + metadata.len() + hash.len()) as u64 % 2
 }

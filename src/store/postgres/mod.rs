@@ -3,6 +3,7 @@
 //! share the database and still commit in position order), writes the batch with one `unnest`
 //! insert, and commits once. LISTEN/NOTIFY wakes live subscribers in every instance.
 
+mod copy;
 mod error;
 
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +39,9 @@ pub const NOTIFY_CHANNEL: &str = "kinerja_events";
 
 /// The application name of the writer's connections (visible in `pg_stat_activity`).
 pub const WRITER_APPLICATION_NAME: &str = "kinerja-writer";
+
+/// Pages of `$all` expected to hold at least this many events are read with COPY.
+const COPY_FROM_EVENTS: usize = 512;
 
 /// The PostgreSQL event store.
 pub struct PostgresStore {
@@ -218,6 +222,13 @@ impl EventStore for PostgresStore {
         after: Position,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        // Long pages (replays, catch-up, verify) come faster through COPY; short ones (a live
+        // tail) through the prepared query, which COPY's planning per call would make slower.
+        let expected =
+            limit.min(usize::try_from(self.head.borrow().saturating_sub(after)).unwrap_or(0));
+        if expected >= COPY_FROM_EVENTS {
+            return copy::read_all(&self.pool, after, limit).await;
+        }
         self.fetch(
             sqlx::query(include_str!("sql/read_all.sql"))
                 .bind(sql_int(after))

@@ -116,10 +116,26 @@ impl SqliteStore {
         &self.pool
     }
 
-    async fn fetch(&self, sql: &str, binds: &[Bind<'_>]) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.readers.read_events(sql, binds)
+    /// How many events after `after`, at most `limit`, the head this process knows of leaves.
+    fn expected_after(&self, after: Position, limit: usize) -> usize {
+        let known = *self.head.borrow();
+        limit.min(usize::try_from(known.saturating_sub(after)).unwrap_or(usize::MAX))
+    }
+
+    /// The events `sql` selects, in a page made for `expected` of them.
+    async fn fetch(
+        &self,
+        sql: &str,
+        binds: &[Bind<'_>],
+        expected: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.readers
+            .read_events(sql, binds, expected.min(PAGE_CAPACITY))
     }
 }
+
+/// The most events a page is made for up front (more grow it as rows arrive).
+const PAGE_CAPACITY: usize = 10_000;
 
 async fn read_head<'e, E: sqlx::SqliteExecutor<'e>>(e: E) -> Result<LogHead, StoreError> {
     let row = sqlx::query(include_str!("sql/head.sql"))
@@ -180,6 +196,7 @@ impl EventStore for SqliteStore {
                 Bind::Int(revision),
                 Bind::Int(sql_limit(limit)),
             ],
+            0,
         )
         .await
     }
@@ -198,9 +215,12 @@ impl EventStore for SqliteStore {
         after: Position,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        // As many as the head this process knows of leaves (a hint: rows past it still come).
+        let expected = self.expected_after(after, limit);
         self.fetch(
             include_str!("sql/read_all.sql"),
             &[Bind::Int(sql_int(after)), Bind::Int(sql_limit(limit))],
+            expected,
         )
         .await
     }
@@ -218,6 +238,7 @@ impl EventStore for SqliteStore {
                 Bind::Int(sql_int(after)),
                 Bind::Int(sql_limit(limit)),
             ],
+            0,
         )
         .await
     }
@@ -235,6 +256,7 @@ impl EventStore for SqliteStore {
                 Bind::Int(sql_int(after)),
                 Bind::Int(sql_limit(limit)),
             ],
+            0,
         )
         .await
     }

@@ -256,14 +256,16 @@ impl Readers {
     }
 
     /// Run `sql` (which selects the event columns in the order of
-    /// [`crate::store::row::EventRow`]) with `binds` and return its rows as events.
+    /// [`crate::store::row::EventRow`]) with `binds` and return its rows as events, in a vector
+    /// made for `capacity` of them.
     pub fn read_events(
         &self,
         sql: &str,
         binds: &[Bind<'_>],
+        capacity: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.with(|c| {
-            let mut events = Vec::new();
+            let mut events = Vec::with_capacity(capacity);
             c.prepare(sql)?.run(binds, |row| {
                 events.push(row.event()?);
                 Ok(())
