@@ -41,6 +41,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The event reads' own connections (C API, statements kept prepared).
     readers: raw::Readers,
+    /// The Merkle tree's reads: one kept connection with a page cache large enough for the
+    /// stored nodes of a big log, so proofs read them from memory once they have been read.
+    tree_readers: raw::Readers,
     writer: Writer,
     head: watch::Sender<Position>,
 }
@@ -94,6 +97,7 @@ impl SqliteStore {
         let head_position = read_head(&pool).await?.position;
         let head = watch::channel(head_position).0;
         let readers = raw::Readers::new(&path, READERS_KEPT);
+        let tree_readers = raw::Readers::with_page_cache(&path, 1, TREE_PAGE_CACHE_KIB);
         let committer = SqliteCommitter {
             path,
             conn: Some(conn),
@@ -106,8 +110,24 @@ impl SqliteStore {
         Ok(Self {
             pool,
             readers,
+            tree_readers,
             writer,
             head,
+        })
+    }
+
+    /// Read every stored Merkle node once through the tree's kept reader, so that its page
+    /// cache holds them (proofs then touch the disk only for the few chain hashes below the
+    /// stored levels). Returns the number of nodes read.
+    pub async fn warm_tree(&self) -> Result<u64, StoreError> {
+        self.tree_readers.with(|c| {
+            let mut count = 0;
+            c.prepare(include_str!("sql/warm_tree.sql"))?
+                .run(&[], |row| {
+                    count = u64::try_from(row.int(0)).unwrap_or(0);
+                    Ok(())
+                })?;
+            Ok(count)
         })
     }
 
@@ -262,7 +282,7 @@ impl EventStore for SqliteStore {
     }
 
     async fn head(&self) -> Result<LogHead, StoreError> {
-        read_head(&self.pool).await
+        self.readers.with(head_on)
     }
 
     fn watch_head(&self) -> watch::Receiver<Position> {
@@ -274,7 +294,12 @@ impl EventStore for SqliteStore {
     }
 
     async fn tree_nodes(&self, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
-        self.readers.with(|c| tree_nodes_on(c, refs))
+        // Stored nodes through the tree's reader (its page cache keeps them); the chain hashes
+        // below them through the event readers, so the event pages do not push them out. Both
+        // are immutable once written, so the two reads need not share a snapshot.
+        let stored = self.tree_readers.with(|c| stored_nodes_on(c, refs))?;
+        let chain = self.readers.with(|c| chain_hashes_on(c, refs))?;
+        Ok(tree::compose(refs, stored, &chain))
     }
 
     async fn save_tree_head(&self, head: &SignedTreeHead) -> Result<(), StoreError> {
@@ -313,8 +338,8 @@ impl EventStore for SqliteStore {
     }
 }
 
-/// Every node among `refs`: stored ones from `merkle_nodes`, low ones from event hashes.
-fn tree_nodes_on(c: &Conn, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
+/// The stored nodes among `refs`, from `merkle_nodes`.
+fn stored_nodes_on(c: &Conn, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
     let mut stored = HashMap::new();
     let mut select = c.prepare(include_str!("sql/select_node.sql"))?;
     for r in tree::stored_refs(refs) {
@@ -324,6 +349,20 @@ fn tree_nodes_on(c: &Conn, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, S
             Ok(())
         })?;
     }
+    Ok(stored)
+}
+
+/// Every node among `refs` on one connection: stored ones and those computed from chain hashes.
+fn tree_nodes_on(c: &Conn, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, StoreError> {
+    Ok(tree::compose(
+        refs,
+        stored_nodes_on(c, refs)?,
+        &chain_hashes_on(c, refs)?,
+    ))
+}
+
+/// The chain hashes the low nodes among `refs` are computed from, by position.
+fn chain_hashes_on(c: &Conn, refs: &[NodeRef]) -> Result<BTreeMap<u64, Hash>, StoreError> {
     let mut chain = BTreeMap::new();
     let mut hashes = c.prepare(include_str!("sql/chain_hashes.sql"))?;
     for (first, last) in tree::position_ranges(refs) {
@@ -335,7 +374,7 @@ fn tree_nodes_on(c: &Conn, refs: &[NodeRef]) -> Result<HashMap<NodeRef, Hash>, S
             },
         )?;
     }
-    Ok(tree::compose(refs, stored, &chain))
+    Ok(chain)
 }
 
 /// The committed head of the log, read on `c`.
@@ -373,6 +412,10 @@ struct SqliteCommitter {
 
 /// Idle reader connections kept open (reads that overlap beyond this open more for a while).
 const READERS_KEPT: usize = 8;
+
+/// The page cache of the tree's kept reader, in KiB: the stored nodes of a 10,000,000-event log
+/// take about 55 MiB. It fills only with the pages proofs (or [`SqliteStore::warm_tree`]) read.
+const TREE_PAGE_CACHE_KIB: u32 = 64 * 1024;
 
 /// The writer connection's settings, as [`connect_options`] gives the pool's.
 const WRITER_PRAGMAS: &[&str] = &[
