@@ -182,10 +182,26 @@ impl App {
         let events = self.read_stream(stream).await?;
         let mut state = E::State::default();
         for e in &events {
-            let decoded = E::from_data(&e.event_type, e.schema_version, &e.data_json())?;
+            let decoded = E::from_stored(&e.event_type, e.schema_version, &e.data)?;
             state = E::evolve(state, &decoded);
         }
         Ok((state, events.last().map(|e| e.revision), events))
+    }
+
+    /// [`App::load`], also keeping the decoded events (for views that show them).
+    pub async fn load_decoded<E: DomainEvent>(
+        &self,
+        stream: &StreamId,
+    ) -> Result<(E::State, Option<u64>, Vec<RecordedEvent>, Vec<E>), AppError> {
+        let events = self.read_stream(stream).await?;
+        let mut state = E::State::default();
+        let mut decoded = Vec::with_capacity(events.len());
+        for e in &events {
+            let d = E::from_stored(&e.event_type, e.schema_version, &e.data)?;
+            state = E::evolve(state, &d);
+            decoded.push(d);
+        }
+        Ok((state, events.last().map(|e| e.revision), events, decoded))
     }
 
     /// Load and fold a stream that must exist.
