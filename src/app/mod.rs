@@ -9,6 +9,7 @@
 //! - [`access`]: token issue/revoke and the [`access::TokenRegistry`].
 
 pub mod access;
+pub mod gate;
 pub mod officers;
 pub mod plans;
 pub mod tracked;
@@ -28,14 +29,29 @@ use crate::store::{
     StreamId,
 };
 
-/// How many times a command is re-decided after a concurrent write before answering 409.
-pub const MAX_ATTEMPTS: usize = 4;
+/// How many times a command is decided and appended before a concurrent write answers 409.
+pub const MAX_ATTEMPTS: usize = 8;
+
+/// The longest pause before deciding again after a concurrent write (the pause is random, up
+/// to 1 ms after the first conflict and doubling after each further one).
+pub const MAX_RETRY_PAUSE_MS: u64 = 16;
+
+/// A random pause before attempt `attempt` (1-based) after a conflict, so that writers from
+/// several processes that met on a stream do not meet again at once.
+pub(crate) async fn retry_pause(attempt: usize) {
+    use rand::Rng;
+    let cap_us = (1000u64 << attempt.saturating_sub(1).min(8)).min(MAX_RETRY_PAUSE_MS * 1000);
+    let us = rand::thread_rng().gen_range(0..=cap_us);
+    tokio::time::sleep(std::time::Duration::from_micros(us)).await;
+}
 
 /// Everything a use case needs.
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn EventStore>,
     pub config: Arc<DomainConfig>,
+    /// One command at a time per stream in this process (see [`gate`]).
+    gates: Arc<gate::StreamGates>,
 }
 
 /// Who issues a command, and why: recorded as the events' metadata.
@@ -135,6 +151,7 @@ impl App {
         Self {
             store,
             config: Arc::new(DomainConfig::default()),
+            gates: Arc::default(),
         }
     }
 
@@ -165,10 +182,26 @@ impl App {
         let events = self.read_stream(stream).await?;
         let mut state = E::State::default();
         for e in &events {
-            let decoded = E::from_data(&e.event_type, e.schema_version, &e.data_json())?;
+            let decoded = E::from_stored(&e.event_type, e.schema_version, &e.data)?;
             state = E::evolve(state, &decoded);
         }
         Ok((state, events.last().map(|e| e.revision), events))
+    }
+
+    /// [`App::load`], also keeping the decoded events (for views that show them).
+    pub async fn load_decoded<E: DomainEvent>(
+        &self,
+        stream: &StreamId,
+    ) -> Result<(E::State, Option<u64>, Vec<RecordedEvent>, Vec<E>), AppError> {
+        let events = self.read_stream(stream).await?;
+        let mut state = E::State::default();
+        let mut decoded = Vec::with_capacity(events.len());
+        for e in &events {
+            let d = E::from_stored(&e.event_type, e.schema_version, &e.data)?;
+            state = E::evolve(state, &d);
+            decoded.push(d);
+        }
+        Ok((state, events.last().map(|e| e.revision), events, decoded))
     }
 
     /// Load and fold a stream that must exist.
@@ -185,7 +218,9 @@ impl App {
     }
 
     /// Load `stream`, run `decide` on its state, append the events with the expected revision;
-    /// on a concurrent write, load and decide again (up to [`MAX_ATTEMPTS`] times). With an
+    /// on a concurrent write, pause a random moment, load and decide again (up to
+    /// [`MAX_ATTEMPTS`] times). Commands of this process on the same stream run one after the
+    /// other ([`gate`]), so only writers in other processes can get there first. With an
     /// Idempotency-Key already used on this stream by the same actor, answer as the first time
     /// and append nothing.
     pub async fn execute<E: DomainEvent>(
@@ -195,8 +230,12 @@ impl App {
         at: DateTime<Utc>,
         decide: impl Fn(&E::State) -> Result<Vec<E>, DomainError>,
     ) -> Result<Committed, AppError> {
+        let _gate = self.gates.enter(stream.as_str()).await;
         let mut last_conflict = None;
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                retry_pause(attempt).await;
+            }
             let (state, revision, events) = self.load::<E>(stream).await?;
             if let Some(done) = replayed(stream, meta, &events) {
                 return Ok(done);
@@ -260,4 +299,73 @@ pub fn stream(id: String) -> Result<StreamId, AppError> {
         field: "id".into(),
         detail: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::survey::{self, SurveyCommand, SurveyEvent};
+    use crate::domain::{Period, UnitCode, Year};
+
+    /// Another process (its own gates) appends to the stream between this command's load and
+    /// its append, five times in a row: each append fails on the expected revision, and the
+    /// command is decided again on the reloaded stream until it goes through.
+    #[tokio::test]
+    async fn an_answer_outlasts_concurrent_writes_from_another_process() {
+        let store: Arc<dyn EventStore> = Arc::new(crate::store::memory::MemoryStore::new());
+        let app = App::new(store.clone());
+        let unit = UnitCode::parse("DISDUKCAPIL").unwrap();
+        let year = Year::new(2025).unwrap();
+        let s = stream(survey::stream_id(&unit, year)).unwrap();
+        let at: DateTime<Utc> = "2025-03-10T05:00:00Z".parse().unwrap();
+        let digests: Vec<String> = (0..8).map(|i| format!("{i:064x}")).collect();
+        let issue = SurveyCommand::IssueSurveyCodes {
+            batch_id: Uuid::from_u128(1),
+            unit,
+            year,
+            period: Period::Tw1,
+            service: "KTP-el".into(),
+            code_digests: digests.clone(),
+        };
+        let config = app.config.clone();
+        app.execute::<SurveyEvent>(&s, &Meta::default(), at, |st| {
+            survey::decide(st, &issue, &config, at)
+        })
+        .await
+        .unwrap();
+        // The other process answers codes 1..=5, one each time this command has decided.
+        let rival = std::sync::atomic::AtomicUsize::new(1);
+        let command = SurveyCommand::AnswerSurvey {
+            code_digest: digests[0].clone(),
+            answers: vec![4; 9],
+            comment: None,
+        };
+        let committed = app
+            .execute::<SurveyEvent>(&s, &Meta::default(), at, |st| {
+                let decided = survey::decide(st, &command, &config, at);
+                let n = rival.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n <= 5 {
+                    let other = SurveyEvent::SurveyAnswered {
+                        code_digest: digests[n].clone(),
+                        answers: vec![3; 9],
+                        comment: None,
+                        at,
+                    };
+                    let event = crate::store::NewEvent::new(other.event_type(), other.to_data());
+                    futures::executor::block_on(store.append(
+                        &s,
+                        ExpectedRevision::Any,
+                        vec![event],
+                    ))
+                    .unwrap();
+                }
+                decided
+            })
+            .await
+            .unwrap();
+        assert_eq!(committed.revision, 6);
+        let (state, _, _) = app.load::<SurveyEvent>(&s).await.unwrap();
+        assert_eq!(state.codes.values().filter(|c| c.used).count(), 6);
+        assert!(app.gates.is_empty());
+    }
 }

@@ -45,14 +45,26 @@ pub struct LoadedPlan {
     pub plan: PlanState,
     pub revision: u64,
     pub events: Vec<RecordedEvent>,
+    /// The events decoded, in the same order.
+    pub decoded: Vec<PlanEvent>,
 }
 
 impl App {
     /// Load an SKP that must exist.
     pub async fn load_plan(&self, r: &PlanRef, at: DateTime<Utc>) -> Result<LoadedPlan, AppError> {
         let (officer, _) = self.officer(&r.nip).await?;
+        self.load_plan_of(officer, r, at).await
+    }
+
+    /// [`App::load_plan`] of an officer the caller has already loaded.
+    pub async fn load_plan_of(
+        &self,
+        officer: OfficerState,
+        r: &PlanRef,
+        at: DateTime<Utc>,
+    ) -> Result<LoadedPlan, AppError> {
         let stream = r.stream(&officer, at)?;
-        let (plan, revision, events) = self.load::<PlanEvent>(&stream).await?;
+        let (plan, revision, events, decoded) = self.load_decoded::<PlanEvent>(&stream).await?;
         let Some(revision) = revision else {
             return Err(AppError::NotFound("SKP".into()));
         };
@@ -62,6 +74,7 @@ impl App {
             plan,
             revision,
             events,
+            decoded,
         })
     }
 
@@ -131,8 +144,7 @@ impl App {
             let done = page.len() < 1000;
             for e in &page {
                 after = after.max(e.position);
-                let decoded =
-                    OfficerEvent::from_data(&e.event_type, e.schema_version, &e.data_json())?;
+                let decoded = OfficerEvent::from_stored(&e.event_type, e.schema_version, &e.data)?;
                 let state = by_stream.remove(&e.stream_id).unwrap_or_default();
                 by_stream.insert(e.stream_id.clone(), OfficerEvent::evolve(state, &decoded));
             }

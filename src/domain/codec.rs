@@ -95,6 +95,32 @@ pub trait DomainEvent: Serialize + DeserializeOwned + Clone + Debug + PartialEq 
             })
         }
     }
+
+    /// Decodes a stored event from its data as stored (JSON text): the tag is put in front of
+    /// the text and the event read from it at once, without a JSON tree of the data first. When
+    /// that does not give an event of the same type and schema version (older data to upcast,
+    /// malformed data), it decodes as [`DomainEvent::from_data`] does, with its errors.
+    fn from_stored(event_type: &str, schema_version: u32, data: &str) -> Result<Self, DomainError> {
+        if let Some(rest) = data.trim_start().strip_prefix('{') {
+            let rest = rest.trim_start();
+            let tag = serde_json::to_string(event_type).unwrap_or_default();
+            let mut text = String::with_capacity(data.len() + tag.len() + 10);
+            text.push_str("{\"type\":");
+            text.push_str(&tag);
+            if !rest.starts_with('}') {
+                text.push(',');
+            }
+            text.push_str(rest);
+            if let Ok(event) = serde_json::from_str::<Self>(&text)
+                && event.event_type() == event_type
+                && event.schema_version() == schema_version
+            {
+                return Ok(event);
+            }
+        }
+        let value = serde_json::from_str::<Value>(data).unwrap_or(Value::Null);
+        Self::from_data(event_type, schema_version, &value)
+    }
 }
 
 /// `{category}-{id}`.

@@ -345,6 +345,11 @@ pub enum DomainError {
     /// Survey code used.
     #[error("Kode survei ini sudah digunakan. Setiap kode hanya berlaku satu kali.")]
     SurveyCodeUsed,
+    /// Survey code past its validity.
+    #[error(
+        "Kode survei sudah kedaluwarsa (berlaku {days} hari sejak diberikan). Mintalah kode baru kepada petugas layanan."
+    )]
+    SurveyCodeExpired { days: i64 },
     /// Survey code issued twice.
     #[error("Sebagian kode survei sudah pernah diterbitkan.")]
     SurveyCodeDuplicate,
@@ -471,6 +476,7 @@ impl DomainError {
             E::TrainingNotFinished => "TRAINING_NOT_FINISHED",
             E::SurveyCodeUnknown => "SURVEY_CODE_UNKNOWN",
             E::SurveyCodeUsed => "SURVEY_CODE_USED",
+            E::SurveyCodeExpired { .. } => "SURVEY_CODE_EXPIRED",
             E::SurveyCodeDuplicate => "SURVEY_CODE_DUPLICATE",
             E::InvalidSurveyAnswer => "INVALID_SURVEY_ANSWER",
             E::WeightsDoNotSumToOne => "WEIGHTS_DO_NOT_SUM_TO_ONE",

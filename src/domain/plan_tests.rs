@@ -1003,6 +1003,13 @@ fn golden_json_of_report_filed_decodes() {
     let negative = json.replace("2500", "-1");
     let data: serde_json::Value = serde_json::from_str(&negative).unwrap();
     assert!(PlanEvent::from_data("ReportFiled", 1, &data).is_err());
+    // From the stored text: the same event, and the same refusals.
+    assert_eq!(PlanEvent::from_stored("ReportFiled", 1, json), Ok(e));
+    assert!(PlanEvent::from_stored("ReportFiled", 1, &negative).is_err());
+    let unknown = PlanEvent::from_stored("Nope", 1, json).unwrap_err();
+    assert_eq!(unknown.code(), "UNKNOWN_EVENT_TYPE");
+    let future = PlanEvent::from_stored("ReportFiled", 9, json).unwrap_err();
+    assert_eq!(future.code(), "UNSUPPORTED_SCHEMA_VERSION");
 }
 
 #[test]

@@ -237,6 +237,8 @@ fn run_plan(steps: &[Step]) -> (plan::PlanState, Vec<PlanEvent>, Vec<&'static st
 fn roundtrips<E: DomainEvent>(events: &[E]) -> bool {
     events.iter().all(|e| {
         E::from_data(e.event_type(), e.schema_version(), &e.to_data()).as_ref() == Ok(e)
+            && E::from_stored(e.event_type(), e.schema_version(), &e.to_data().to_string()).as_ref()
+                == Ok(e)
             && e.to_data().is_object()
     })
 }

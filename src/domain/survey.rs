@@ -21,6 +21,9 @@ pub const CATEGORY: &str = "survey";
 /// Number of SKM elements (PermenPANRB 14/2017).
 pub const ELEMENTS: usize = 9;
 
+/// Days a survey code stays valid after it is issued.
+pub const CODE_VALID_DAYS: i64 = 30;
+
 /// `survey-{unitcode}_{year}`.
 pub fn stream_id(unit: &UnitCode, year: Year) -> String {
     stream_name(CATEGORY, &format!("{unit}_{year}"))
@@ -170,6 +173,8 @@ pub struct CodeInfo {
     pub service: String,
     /// Used.
     pub used: bool,
+    /// When its batch was issued (server time); it expires [`CODE_VALID_DAYS`] days later.
+    pub issued_at: DateTime<Utc>,
 }
 
 /// Folded state of a unit's survey year.
@@ -225,6 +230,7 @@ pub fn evolve(mut s: SurveyState, e: &SurveyEvent) -> SurveyState {
             period,
             service,
             code_digests,
+            at,
             ..
         } => {
             s.unit = Some(unit.clone());
@@ -234,6 +240,7 @@ pub fn evolve(mut s: SurveyState, e: &SurveyEvent) -> SurveyState {
                     period: *period,
                     service: service.clone(),
                     used: false,
+                    issued_at: *at,
                 };
                 s.codes.entry(c.clone()).or_insert(info);
             }
@@ -312,6 +319,11 @@ pub fn decide(
                 .ok_or(DomainError::SurveyCodeUnknown)?;
             if info.used {
                 return Err(DomainError::SurveyCodeUsed);
+            }
+            if at > info.issued_at + chrono::Duration::days(CODE_VALID_DAYS) {
+                return Err(DomainError::SurveyCodeExpired {
+                    days: CODE_VALID_DAYS,
+                });
             }
             if answers.len() != ELEMENTS || answers.iter().any(|a| !(1..=4).contains(a)) {
                 return Err(DomainError::InvalidSurveyAnswer);
@@ -443,6 +455,24 @@ mod tests {
         given([issued(&["a"])])
             .when(|s| run(s, answer("zzz", vec![4; 9])))
             .then_err("SURVEY_CODE_UNKNOWN");
+    }
+
+    #[test]
+    fn a_code_expires_thirty_days_after_it_was_issued() {
+        let answer_at = |when: &str| {
+            let when: DateTime<Utc> = when.parse().unwrap();
+            move |s: &SurveyState| {
+                decide(s, &answer("a", vec![4; 9]), &DomainConfig::default(), when)
+            }
+        };
+        // Issued at 2025-03-10T05:00Z: valid up to and including 30 days later.
+        let s = given([issued(&["a"])])
+            .when(answer_at("2025-04-09T05:00:00Z"))
+            .then_ok();
+        assert_eq!(s.len(), 1);
+        given([issued(&["a"])])
+            .when(answer_at("2025-04-09T05:00:01Z"))
+            .then_err("SURVEY_CODE_EXPIRED");
     }
 
     #[test]

@@ -70,6 +70,14 @@ impl<E: DomainEvent> Then<E> {
                 "JSON round trip of {}",
                 e.event_type()
             );
+            let stored =
+                E::from_stored(e.event_type(), e.schema_version(), &e.to_data().to_string());
+            assert_eq!(
+                stored.as_ref(),
+                Ok(e),
+                "round trip of {} through its stored text",
+                e.event_type()
+            );
         }
         state
     }

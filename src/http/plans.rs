@@ -27,9 +27,7 @@ use crate::domain::plan::{
     PlanStatus, Realisation, ResultPlan, ResultRating,
 };
 use crate::domain::values::{Aspek, BerAkhlak, JenisRhk, Pendekatan};
-use crate::domain::{
-    DomainEvent, Evidence, Milli, Period, PlanEvent, PlanState, Quantity, Rating, Role, Year,
-};
+use crate::domain::{Evidence, Milli, Period, PlanEvent, PlanState, Quantity, Rating, Role, Year};
 
 /// The routes of this resource.
 pub fn router() -> Router<AppState> {
@@ -699,18 +697,11 @@ async fn get_plan(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let r = plan_ref(&n, &y, q.as_deref())?;
-    readable_officer(&state, &caller, &r.nip).await?;
-    let loaded = state.app.load_plan(&r, Utc::now()).await?;
-    let mut events = Vec::with_capacity(loaded.events.len());
-    for e in &loaded.events {
-        events.push(
-            PlanEvent::from_data(&e.event_type, e.schema_version, &e.data_json())
-                .map_err(ApiError::from)?,
-        );
-    }
+    let (officer, _) = readable_officer(&state, &caller, &r.nip).await?;
+    let loaded = state.app.load_plan_of(officer, &r, Utc::now()).await?;
     let body = plan_view(
         &loaded.plan,
-        &events,
+        &loaded.decoded,
         loaded.stream.as_str(),
         loaded.revision,
     );

@@ -306,6 +306,13 @@ struct AuditQuery {
     min_position: Option<Position>,
 }
 
+/// The JSON answer of [`get_audit_trail`].
+#[derive(serde::Serialize)]
+struct AuditTrail<'a> {
+    nip: &'a Nip,
+    entries: &'a [audit::AuditEntry],
+}
+
 /// Every event about an officer, newest first, as JSON, CSV or JSON Lines.
 async fn get_audit_trail(
     State(state): State<AppState>,
@@ -334,7 +341,14 @@ async fn get_audit_trail(
     };
     let entries = audit::audit_trail(p.db(), nip.as_str(), &filter).await?;
     Ok(match q.format {
-        Format::Json => at_position(json!({ "nip": nip, "entries": entries }), position),
+        // Serialised as they are: no JSON tree of every entry is built first.
+        Format::Json => at_position(
+            AuditTrail {
+                nip: &nip,
+                entries: &entries,
+            },
+            position,
+        ),
         Format::Csv => text(
             "text/csv; charset=utf-8",
             audit::audit_csv(&entries),

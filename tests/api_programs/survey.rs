@@ -215,6 +215,36 @@ async fn an_expired_code_is_refused(t: TestApp) {
 }
 on_both!(an_expired_code_is_refused);
 
+async fn concurrent_answers_for_one_unit_all_succeed(t: TestApp) {
+    // Every answer of a unit's year appends to the one survey stream with its expected
+    // revision; answers sent at the same time must not fail on each other.
+    t.unit("DISDUKCAPIL").await;
+    let codes = issue(&t, "DISDUKCAPIL", "TW1", 48).await;
+    let answers = codes.iter().map(|code| {
+        answer(
+            &t,
+            json!({ "code": code, "answers": [4, 3, 4, 3, 4, 3, 4, 3, 4] }),
+        )
+    });
+    let results = futures::future::join_all(answers).await;
+    for r in &results {
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let r = t
+        .get("/api/v1/units/DISDUKCAPIL/surveys/2025", &t.admin)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["codes"]["used"], 48, "{}", r.text);
+    // Each code still answers once only.
+    let again = answer(
+        &t,
+        json!({ "code": codes[0], "answers": [4, 4, 4, 4, 4, 4, 4, 4, 4] }),
+    )
+    .await;
+    assert_eq!(again.code(), "SURVEY_CODE_USED");
+}
+on_both!(concurrent_answers_for_one_unit_all_succeed);
+
 async fn the_public_endpoint_is_rate_limited_per_address(t: TestApp) {
     let addr = SocketAddr::from(([192, 0, 2, 7], 5000));
     let bad = json!({ "code": "x", "answers": [] });
