@@ -202,6 +202,14 @@ impl ReadDb {
         Ok(db)
     }
 
+    /// Close every connection of the pool (waiting for those in use to come back).
+    pub async fn close(&self) {
+        match self {
+            ReadDb::Sqlite(p) => p.close().await,
+            ReadDb::Postgres(p) => p.close().await,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             ReadDb::Sqlite(_) => Backend::Sqlite,
@@ -223,6 +231,33 @@ impl ReadDb {
             Backend::Postgres => include_str!("../../projections/postgres/checkpoints.sql"),
         })
         .await
+    }
+
+    /// The hash (hex) of the first event of the log the read models were folded from.
+    pub async fn origin(&self) -> Result<Option<String>> {
+        let sql = include_str!("../../projections/queries/origin.sql");
+        Ok(match self {
+            ReadDb::Sqlite(p) => sqlx::query_scalar(sql).fetch_optional(p).await?,
+            ReadDb::Postgres(p) => sqlx::query_scalar(sql).fetch_optional(p).await?,
+        })
+    }
+
+    /// Record the log the read models are folded from ([`ReadDb::origin`]).
+    pub async fn set_origin(&self, first_hash: &str) -> Result<()> {
+        let sql = include_str!("../../projections/queries/origin_set.sql");
+        match self {
+            ReadDb::Sqlite(p) => sqlx::query(sql)
+                .bind(first_hash)
+                .execute(p)
+                .await
+                .map(|_| ())?,
+            ReadDb::Postgres(p) => sqlx::query(sql)
+                .bind(first_hash)
+                .execute(p)
+                .await
+                .map(|_| ())?,
+        }
+        Ok(())
     }
 
     /// Every stored checkpoint by projection name.
