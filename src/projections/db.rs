@@ -481,6 +481,36 @@ impl ReadDb {
         }
     }
 
+    /// The (key, doc) pairs of the rows a query returns (its first two columns), in order.
+    pub async fn keyed_docs(
+        &self,
+        sql: &'static str,
+        binds: &[Val],
+    ) -> Result<Vec<(String, String)>> {
+        match self {
+            ReadDb::Sqlite(pool) => {
+                let mut q = sqlx::query_as(sql);
+                for b in binds {
+                    q = match b {
+                        Val::Text(t) => q.bind(t.clone()),
+                        Val::Int(i) => q.bind(*i),
+                    };
+                }
+                Ok(q.fetch_all(pool).await?)
+            }
+            ReadDb::Postgres(pool) => {
+                let mut q = sqlx::query_as(sql);
+                for b in binds {
+                    q = match b {
+                        Val::Text(t) => q.bind(t.clone()),
+                        Val::Int(i) => q.bind(*i),
+                    };
+                }
+                Ok(q.fetch_all(pool).await?)
+            }
+        }
+    }
+
     /// Every row of a table as (k, doc), in key order: what the rebuild tests compare.
     pub async fn dump(&self, table: &str) -> Result<Vec<(String, String)>> {
         let sql = format!("select k, doc from {table} order by k");
