@@ -977,6 +977,7 @@ fn live_feed(_c: &mut Criterion) {
             kinerja::http::ServeOptions {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 database_url: url.clone(),
+                read_database_url: None,
                 signing_key: None,
                 signer: Default::default(),
             },

@@ -33,6 +33,18 @@ pub struct ServeSettings {
     /// …or after this many seconds when anything is new.
     #[arg(long, env = "KINERJA_SIGN_EVERY_SECS", default_value_t = 60)]
     pub sign_every_secs: u64,
+    #[command(flatten)]
+    pub read: ReadSettings,
+}
+
+/// Where the read models live.
+#[derive(Debug, Clone, Args)]
+pub struct ReadSettings {
+    /// SQLite only: the file of the read models, as `sqlite://PATH` (default: next to the event
+    /// log, `data/kinerja.db` → `data/kinerja.projections.db`). Disposable: rebuilt from the log
+    /// when missing. PostgreSQL keeps them in the events' database.
+    #[arg(long, env = "KINERJA_READ_DATABASE_URL")]
+    pub read_database_url: Option<String>,
 }
 
 /// Read `KEY=VALUE` lines of a configuration file (blank lines and `#` comments skipped).

@@ -6,3 +6,10 @@ create table if not exists projection_checkpoints (
     position integer not null,   -- last folded position of $all (0: nothing yet)
     updated_at text not null      -- server time of the last move
 );
+
+-- Which log the read models were folded from: the hash (hex) of its first event. Read models
+-- that meet another log (a deleted and recreated event file, another database) are rebuilt.
+create table if not exists projection_origin (
+    k integer primary key check (k = 1),
+    first_hash text not null
+);

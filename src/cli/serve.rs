@@ -53,6 +53,7 @@ pub async fn serve(settings: ServeSettings) -> anyhow::Result<ExitCode> {
     let options = ServeOptions {
         listen: settings.listen,
         database_url: settings.store.database_url.clone(),
+        read_database_url: settings.read.read_database_url.clone(),
         signing_key: Some(key),
         signer: SignerSettings {
             every_events: settings.sign_every_events,

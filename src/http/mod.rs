@@ -260,6 +260,9 @@ pub fn with_etag(mut response: Response, revision: u64) -> Response {
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub database_url: String,
+    /// SQLite only: the file of the read models (default: next to the log, see
+    /// [`crate::projections::db::read_url_for`]).
+    pub read_database_url: Option<String>,
     pub signing_key: Option<SigningKey>,
     pub signer: SignerSettings,
 }
@@ -288,8 +291,13 @@ impl Application {
         let tokens = TokenRegistry::load(store.as_ref()).await?;
         let follower = tokens.follow(store.clone());
         let listener = tokio::net::TcpListener::bind(options.listen).await?;
-        // The read models live in the same database; a backend without SQL runs no projector.
-        let projector = match crate::projections::ReadDb::open(&options.database_url).await {
+        // The read models: on SQLite a file of their own next to the log, on PostgreSQL the same
+        // database; a backend without SQL runs no projector.
+        let read_db = crate::projections::ReadDb::open_with(
+            &options.database_url,
+            options.read_database_url.as_deref(),
+        );
+        let projector = match read_db.await {
             Ok(db) => Some(Arc::new(
                 crate::projections::Projector::new(db, store.clone()).await?,
             )),

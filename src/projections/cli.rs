@@ -11,9 +11,11 @@ use super::{Projector, ReadDb};
 /// Arguments of `kinerja rebuild`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RebuildArgs {
-    /// The database (`sqlite:…` or `postgres:…`) holding the events and the read models.
+    /// The event store (`sqlite:…` or `postgres:…`); on PostgreSQL it also holds the read models.
     #[arg(long, env = "KINERJA_DATABASE_URL")]
     pub database_url: String,
+    #[command(flatten)]
+    pub read: crate::config::ReadSettings,
     /// The projection to rebuild (all when omitted): performance, audit, accountability, survey.
     pub name: Option<String>,
     /// Events per page and transaction.
@@ -34,7 +36,7 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<ExitCode> {
     }
     let store: Arc<dyn crate::store::EventStore> =
         crate::store::open(&args.database_url, Default::default()).await?;
-    let db = ReadDb::open(&args.database_url).await?;
+    let db = ReadDb::open_with(&args.database_url, args.read.read_database_url.as_deref()).await?;
     let mut projector = Projector::new(db, store.clone()).await?;
     projector.page = args.page.max(1);
     let head = store.head().await?.position;

@@ -1,6 +1,24 @@
-//! The read side's database: a pool of its own, opened from the same URL as the event store (the
-//! SQLite file or the PostgreSQL database), the `projection_checkpoints` table, the projections'
-//! schemas, the generic multi-row upsert and the few generic reads the queries need.
+//! The read side's database: a pool of its own, the `projection_checkpoints` table, the
+//! projections' schemas, the generic multi-row upsert and the few generic reads the queries need.
+//!
+//! # Where the read models live
+//!
+//! - **SQLite**: in a file of their own next to the event log, never in the log's file:
+//!   `sqlite://data/kinerja.db` keeps them in `data/kinerja.projections.db` ([`read_url_for`]),
+//!   or wherever `KINERJA_READ_DATABASE_URL` says ([`ReadDb::open_with`]). A SQLite file has one
+//!   write lock; in the log's file every read-model commit of the projector waited for the event
+//!   writer's group commits and made them wait in turn. The file is opened in WAL mode with
+//!   `synchronous=NORMAL`: a commit does not wait for an fsync, so a power cut or an OS crash
+//!   may lose the last few read-model commits (an application crash loses nothing). That is
+//!   safe because the read side is disposable and its checkpoints are in the same file and the
+//!   same transactions as its rows: after a crash the file holds some earlier committed batch
+//!   with the checkpoint of exactly that batch, and the projector catches up from there. Nothing
+//!   acknowledged is lost, as the events themselves are in the log, committed with
+//!   `synchronous=FULL` before any command is answered. The file needs no backup; deleting it
+//!   (while stopped) only makes the next start rebuild it from the log. In-memory URLs
+//!   (`sqlite::memory:`) get an in-memory database of their own.
+//! - **PostgreSQL**: in the same database as the events (another connection pool; the writer
+//!   locks only the log head row, so the projector's commits do not wait for it).
 //!
 //! Schemas and queries are kept in `.sql` files (`projections/{sqlite,postgres}/{name}.sql` for the
 //! tables, `projections/queries/*.sql` for the reads, written with `$1`-style parameters, which
@@ -9,7 +27,12 @@
 
 use std::collections::HashMap;
 
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
 use chrono::Utc;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Row, SqlitePool};
 
 use super::{
@@ -50,6 +73,62 @@ pub struct Checkpoint {
 /// Parameters per multi-row SQLite upsert (SQLite allows 32766).
 const SQLITE_MAX_PARAMS: usize = 32_000;
 
+/// Connections of the SQLite read pool (the projector's commits and the queries).
+const SQLITE_CONNECTIONS: u32 = 8;
+
+/// The URL of the SQLite file that holds the read models of the SQLite event store at
+/// `store_url`: the same directory and query string, `.projections` before the extension
+/// (`sqlite://data/kinerja.db` → `sqlite://data/kinerja.projections.db`, `sqlite:log` →
+/// `sqlite:log.projections`). An in-memory URL is returned as it is (each pool opened from it is
+/// a database of its own). `None` for a URL that is not `sqlite:`.
+pub fn read_url_for(store_url: &str) -> Option<String> {
+    let rest = store_url.strip_prefix("sqlite:")?;
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    let in_memory = path.ends_with(":memory:")
+        || path.trim_start_matches('/').is_empty()
+        || query.is_some_and(|q| q.split('&').any(|kv| kv == "mode=memory"));
+    if in_memory {
+        return Some(store_url.to_string());
+    }
+    let (dir, name) = match path.rfind('/') {
+        Some(i) => path.split_at(i + 1),
+        None => ("", path),
+    };
+    let name = match name.rfind('.') {
+        Some(i) if i > 0 => format!("{}.projections{}", &name[..i], &name[i..]),
+        _ => format!("{name}.projections"),
+    };
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    Some(format!("sqlite:{dir}{name}{query}"))
+}
+
+/// Open (creating when missing) the read models' SQLite file: WAL, `synchronous=NORMAL` (see the
+/// module docs for why that is safe here), a generous busy timeout. No event-store migrations:
+/// this file holds read models only.
+async fn open_sqlite(url: &str) -> Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(30));
+    let file = options.get_filename();
+    if file != Path::new(":memory:")
+        && !file.as_os_str().is_empty()
+        && let Some(dir) = file.parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ProjectionError::Invalid(format!("cannot create directory {}: {e}", dir.display()))
+        })?;
+    }
+    Ok(SqlitePoolOptions::new()
+        .max_connections(SQLITE_CONNECTIONS)
+        .connect_with(options)
+        .await?)
+}
+
 fn upsert_tail(t: &TableDef) -> String {
     let sets: Vec<String> = t
         .columns
@@ -85,19 +164,50 @@ fn upsert_unnest(t: &TableDef) -> String {
 }
 
 impl ReadDb {
-    /// Open the read side of the database at `url` (`sqlite:…` or `postgres:…`).
+    /// Open the read side of the event store at `url` (`sqlite:…` or `postgres:…`), in its
+    /// default place ([`read_url_for`]).
     pub async fn open(url: &str) -> Result<Self> {
-        let db = if url.starts_with("sqlite:") {
-            ReadDb::Sqlite(crate::store::sqlite::open_pool(url).await?)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            ReadDb::Postgres(crate::store::postgres::open_pool(url, 8).await?)
+        Self::open_with(url, None).await
+    }
+
+    /// Open the read side of the event store at `store_url`; on SQLite in the file `read_url`
+    /// names when given (a `sqlite:` URL), else next to the log ([`read_url_for`]). PostgreSQL
+    /// keeps the read models in the events' database and takes no `read_url`.
+    pub async fn open_with(store_url: &str, read_url: Option<&str>) -> Result<Self> {
+        let db = if store_url.starts_with("sqlite:") {
+            let url = match read_url {
+                Some(u) if u.starts_with("sqlite:") => u.to_string(),
+                Some(u) => {
+                    return Err(ProjectionError::Invalid(format!(
+                        "the read models of a SQLite store need a sqlite: URL, not {u:?}"
+                    )));
+                }
+                None => read_url_for(store_url).unwrap_or_else(|| store_url.to_string()),
+            };
+            ReadDb::Sqlite(open_sqlite(&url).await?)
+        } else if store_url.starts_with("postgres:") || store_url.starts_with("postgresql:") {
+            if let Some(u) = read_url {
+                return Err(ProjectionError::Invalid(format!(
+                    "on PostgreSQL the read models live in the events' database; \
+                     a separate read-model URL ({u:?}) is for SQLite only"
+                )));
+            }
+            ReadDb::Postgres(crate::store::postgres::open_pool(store_url, 8).await?)
         } else {
             return Err(ProjectionError::Invalid(format!(
-                "read models need sqlite: or postgres:, not {url:?}"
+                "read models need sqlite: or postgres:, not {store_url:?}"
             )));
         };
         db.ensure_checkpoints().await?;
         Ok(db)
+    }
+
+    /// Close every connection of the pool (waiting for those in use to come back).
+    pub async fn close(&self) {
+        match self {
+            ReadDb::Sqlite(p) => p.close().await,
+            ReadDb::Postgres(p) => p.close().await,
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -121,6 +231,33 @@ impl ReadDb {
             Backend::Postgres => include_str!("../../projections/postgres/checkpoints.sql"),
         })
         .await
+    }
+
+    /// The hash (hex) of the first event of the log the read models were folded from.
+    pub async fn origin(&self) -> Result<Option<String>> {
+        let sql = include_str!("../../projections/queries/origin.sql");
+        Ok(match self {
+            ReadDb::Sqlite(p) => sqlx::query_scalar(sql).fetch_optional(p).await?,
+            ReadDb::Postgres(p) => sqlx::query_scalar(sql).fetch_optional(p).await?,
+        })
+    }
+
+    /// Record the log the read models are folded from ([`ReadDb::origin`]).
+    pub async fn set_origin(&self, first_hash: &str) -> Result<()> {
+        let sql = include_str!("../../projections/queries/origin_set.sql");
+        match self {
+            ReadDb::Sqlite(p) => sqlx::query(sql)
+                .bind(first_hash)
+                .execute(p)
+                .await
+                .map(|_| ())?,
+            ReadDb::Postgres(p) => sqlx::query(sql)
+                .bind(first_hash)
+                .execute(p)
+                .await
+                .map(|_| ())?,
+        }
+        Ok(())
     }
 
     /// Every stored checkpoint by projection name.
@@ -340,6 +477,36 @@ impl ReadDb {
                 rows.iter()
                     .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
                     .collect()
+            }
+        }
+    }
+
+    /// The (key, doc) pairs of the rows a query returns (its first two columns), in order.
+    pub async fn keyed_docs(
+        &self,
+        sql: &'static str,
+        binds: &[Val],
+    ) -> Result<Vec<(String, String)>> {
+        match self {
+            ReadDb::Sqlite(pool) => {
+                let mut q = sqlx::query_as(sql);
+                for b in binds {
+                    q = match b {
+                        Val::Text(t) => q.bind(t.clone()),
+                        Val::Int(i) => q.bind(*i),
+                    };
+                }
+                Ok(q.fetch_all(pool).await?)
+            }
+            ReadDb::Postgres(pool) => {
+                let mut q = sqlx::query_as(sql);
+                for b in binds {
+                    q = match b {
+                        Val::Text(t) => q.bind(t.clone()),
+                        Val::Int(i) => q.bind(*i),
+                    };
+                }
+                Ok(q.fetch_all(pool).await?)
             }
         }
     }

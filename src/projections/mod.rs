@@ -1,5 +1,7 @@
-//! The read side: projections fold `$all` into read-model tables (prefixed `rm_`) that live in the
-//! same database as the events, and the queries that the HTTP layer serves from them.
+//! The read side: projections fold `$all` into read-model tables (prefixed `rm_`), and the queries
+//! that the HTTP layer serves from them. On SQLite the tables live in a file of their own next to
+//! the event log (`data/kinerja.projections.db`, WAL, `synchronous=NORMAL`: disposable, see
+//! [`db`]); on PostgreSQL in the events' database.
 //!
 //! # How it works
 //!
@@ -24,8 +26,8 @@
 //!
 //! # Layout
 //!
-//! - [`db`]: [`db::ReadDb`], the pool of the read side (SQLite or PostgreSQL), checkpoints,
-//!   schemas, the generic upsert.
+//! - [`db`]: [`db::ReadDb`], the pool of the read side (SQLite or PostgreSQL) and where its
+//!   database is, checkpoints, schemas, the generic upsert.
 //! - [`projector`]: catch-up and live running, rebuild with progress, lag, the committed-position
 //!   watch and the change feed.
 //! - [`docs`]: the entity documents shared by the folds (officer, SKP, award, programme, unit) and

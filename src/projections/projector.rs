@@ -311,22 +311,53 @@ impl Projector {
 
     async fn load(&self, inner: &mut Inner) -> Result<()> {
         let stored = self.db.checkpoints().await?;
+        // On SQLite the read models are in a file of their own, which may outlive its log (a
+        // log deleted and created again, restored from an older backup): read models of
+        // another log, or ahead of this one, are rebuilt instead of restored.
+        let first = self
+            .store
+            .read_all(0, 1)
+            .await?
+            .first()
+            .map(|e| hex::encode(e.hash));
+        let head = self.store.head().await?.position;
+        let origin = self.db.origin().await?;
+        let foreign = origin.is_some() && origin != first;
+        if foreign {
+            tracing::warn!("the read models were folded from another log: rebuilding");
+        }
         for slot in &mut inner.slots {
             let name = slot.projection.name();
             match stored.get(name) {
-                Some(c) if c.version == slot.version => {
+                Some(c) if c.version == slot.version && c.position <= head && !foreign => {
                     self.db.restore(slot.projection.as_mut()).await?;
                     slot.position = c.position;
                     slot.committed = c.position;
                 }
-                _ => {
-                    tracing::info!(projection = name, "new projection version: rebuilding");
+                found => {
+                    match found {
+                        Some(c) if c.version == slot.version && !foreign => tracing::warn!(
+                            projection = name,
+                            checkpoint = c.position,
+                            head,
+                            "read model ahead of the log: rebuilding"
+                        ),
+                        Some(_) if foreign => {}
+                        _ => {
+                            tracing::info!(projection = name, "new projection version: rebuilding")
+                        }
+                    }
                     self.db.reinstall(slot.projection.as_ref()).await?;
                     slot.projection.reset();
                     slot.position = 0;
                     slot.committed = 0;
                 }
             }
+        }
+        if let Some(f) = first.as_deref()
+            && origin.as_deref() != Some(f)
+        {
+            self.db.set_origin(f).await?;
         }
         self.publish_position(inner);
         Ok(())

@@ -3,6 +3,7 @@
 
 mod api;
 mod cache;
+mod files;
 mod fixture;
 mod http;
 mod scenario;

@@ -229,26 +229,23 @@ impl DashboardCache {
             }
         }
         for unit in std::mem::take(&mut st.stale_officer_units) {
-            let docs = db
-                .docs(
-                    include_str!("../../../projections/queries/officers_of_unit.sql"),
+            let rows = db
+                .keyed_docs(
+                    include_str!("../../../projections/queries/officers_of_unit_keyed.sql"),
                     &[Val::Text(Some(unit.clone()))],
                 )
                 .await?;
-            // Most of a unit's officers did not change: parse only the texts that did.
-            let known: std::collections::HashSet<&str> = match st.officers.as_ref() {
-                Some(o) => st
-                    .by_unit
-                    .get(&unit)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|nip| o.get(nip).map(|(t, _)| t.as_str()))
-                    .collect(),
-                None => Default::default(),
-            };
-            let changed: Vec<String> = docs
+            // Most of a unit's officers did not change: parse only the texts that did (compared
+            // with the cached text of the same NIP, without hashing every text).
+            let changed: Vec<String> = rows
                 .into_iter()
-                .filter(|t| !known.contains(t.as_str()))
+                .filter(|(nip, text)| {
+                    st.officers
+                        .as_ref()
+                        .and_then(|o| o.get(nip))
+                        .is_none_or(|(cached, _)| cached != text)
+                })
+                .map(|(_, text)| text)
                 .collect();
             for text in changed {
                 let doc: OfficerDoc = from_doc("rm_officer", &text)?;
@@ -409,6 +406,13 @@ impl DashboardCache {
         else {
             return Ok((BTreeMap::new(), codes.iter().map(|_| None).collect()));
         };
+        // The year's SKPs by unit, once for all the dashboards asked.
+        let mut plans_by_unit: HashMap<&str, Vec<&PlanFigures>> = HashMap::new();
+        for p in data.plans.values().flatten() {
+            if let Some(u) = p.unit.as_deref() {
+                plans_by_unit.entry(u).or_default().push(p);
+            }
+        }
         let boards = codes
             .iter()
             .map(|code| {
@@ -429,14 +433,10 @@ impl DashboardCache {
                         .filter_map(|nip| officers.get(nip).map(|(_, d)| d))
                         .collect();
                     inputs.officers.insert(c.clone(), os);
-                    inputs.plans.insert(c.clone(), Vec::new());
+                    let plans = plans_by_unit.get(c.as_str()).cloned().unwrap_or_default();
+                    inputs.plans.insert(c.clone(), plans);
                     if let Some(s) = data.surveys.get(c) {
                         inputs.surveys.insert(c.clone(), s);
-                    }
-                }
-                for p in data.plans.values().flatten() {
-                    if let Some(v) = p.unit.as_ref().and_then(|u| inputs.plans.get_mut(u)) {
-                        v.push(p);
                     }
                 }
                 assemble(config, &inputs, code, year, period, now)

@@ -1,0 +1,1 @@
+select k, doc from rm_officer where unit = $1 order by k

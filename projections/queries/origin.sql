@@ -1,0 +1,1 @@
+select first_hash from projection_origin where k = 1
