@@ -73,6 +73,12 @@ pub struct Checkpoint {
 /// Parameters per multi-row SQLite upsert (SQLite allows 32766).
 const SQLITE_MAX_PARAMS: usize = 32_000;
 
+/// Multi-row SQLite upserts of up to this many rows are kept prepared in the connection's
+/// statement cache (the live projector's commits, a few rows each, run them again and again);
+/// longer ones (catch-up and rebuild pages) are prepared per call, as a statement of thousands of
+/// parameters kept per connection held megabytes of memory for a shape rarely seen again.
+const CACHED_UPSERT_ROWS: usize = 64;
+
 /// Connections of the SQLite read pool (the projector's commits and the queries).
 const SQLITE_CONNECTIONS: u32 = 8;
 
@@ -383,7 +389,8 @@ impl ReadDb {
                     let per_statement = (SQLITE_MAX_PARAMS / def.columns.len()).max(1);
                     let mut upserts = rows.upserts.into_iter().peekable();
                     while upserts.peek().is_some() {
-                        let chunk = upserts.by_ref().take(per_statement);
+                        let chunk: Vec<_> = upserts.by_ref().take(per_statement).collect();
+                        let cached = chunk.len() <= CACHED_UPSERT_ROWS;
                         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(upsert_head(def));
                         q.push_values(chunk, |mut b, row| {
                             for v in row {
@@ -394,7 +401,7 @@ impl ReadDb {
                             }
                         });
                         q.push(upsert_tail(def));
-                        q.build().execute(&mut *tx).await?;
+                        q.build().persistent(cached).execute(&mut *tx).await?;
                     }
                     for key in rows.deletes {
                         let sql = format!("delete from {} where k = $1", def.name);
