@@ -70,13 +70,15 @@ pub struct Checkpoint {
     pub position: u64,
 }
 
-/// Parameters per multi-row SQLite upsert (SQLite allows 32766).
-const SQLITE_MAX_PARAMS: usize = 32_000;
+/// Parameters per multi-row SQLite upsert (SQLite allows 32766). Statements this long are few
+/// enough per page and small enough to keep prepared (about 4,000 parameters each).
+const SQLITE_MAX_PARAMS: usize = 4_000;
 
-/// Multi-row SQLite upserts of up to this many rows are kept prepared in the connection's
-/// statement cache (the live projector's commits, a few rows each, run them again and again);
-/// longer ones (catch-up and rebuild pages) are prepared per call, as a statement of thousands of
-/// parameters kept per connection held megabytes of memory for a shape rarely seen again.
+/// Multi-row SQLite upserts are kept prepared in the connection's statement cache when they have
+/// up to this many rows (the live projector's commits, a few rows each, run them again and again)
+/// or the full [`SQLITE_MAX_PARAMS`] (catch-up and rebuild pages run that shape for every chunk
+/// but the last); the last chunk of a page, of any other length, is prepared per call, since a
+/// shape rarely seen again kept in every connection held megabytes of memory.
 const CACHED_UPSERT_ROWS: usize = 64;
 
 /// Connections of the SQLite read pool (the projector's commits and the queries).
@@ -390,7 +392,8 @@ impl ReadDb {
                     let mut upserts = rows.upserts.into_iter().peekable();
                     while upserts.peek().is_some() {
                         let chunk: Vec<_> = upserts.by_ref().take(per_statement).collect();
-                        let cached = chunk.len() <= CACHED_UPSERT_ROWS;
+                        let cached =
+                            chunk.len() <= CACHED_UPSERT_ROWS || chunk.len() == per_statement;
                         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(upsert_head(def));
                         q.push_values(chunk, |mut b, row| {
                             for v in row {
