@@ -152,6 +152,22 @@ fn upsert_head(t: &TableDef) -> String {
     format!("insert into {} ({}) ", t.name, cols.join(", "))
 }
 
+/// `q` with `binds` bound in order.
+fn bind_vals<'q, DB, O>(
+    q: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    binds: &[Val],
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    binds.iter().fold(q, |q, b| match b {
+        Val::Text(t) => q.bind(t.clone()),
+        Val::Int(i) => q.bind(*i),
+    })
+}
+
 /// `insert into t (k, …, doc) select * from unnest($1::text[], $2::bigint[], …) on conflict …`.
 fn upsert_unnest(t: &TableDef) -> String {
     let arrays: Vec<String> = t
@@ -461,34 +477,8 @@ impl ReadDb {
 
     /// The `doc` column of the rows a query returns (its first column), in order.
     pub async fn docs(&self, sql: &'static str, binds: &[Val]) -> Result<Vec<String>> {
-        match self {
-            ReadDb::Sqlite(pool) => {
-                let mut q = sqlx::query(sql);
-                for b in binds {
-                    q = match b {
-                        Val::Text(t) => q.bind(t.clone()),
-                        Val::Int(i) => q.bind(*i),
-                    };
-                }
-                let rows = q.fetch_all(pool).await?;
-                rows.iter()
-                    .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
-                    .collect()
-            }
-            ReadDb::Postgres(pool) => {
-                let mut q = sqlx::query(sql);
-                for b in binds {
-                    q = match b {
-                        Val::Text(t) => q.bind(t.clone()),
-                        Val::Int(i) => q.bind(*i),
-                    };
-                }
-                let rows = q.fetch_all(pool).await?;
-                rows.iter()
-                    .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
-                    .collect()
-            }
-        }
+        let rows: Vec<(String,)> = self.fetch_as(sql, binds).await?;
+        Ok(rows.into_iter().map(|(doc,)| doc).collect())
     }
 
     /// The (key, doc) pairs of the rows a query returns (its first two columns), in order.
@@ -497,28 +487,29 @@ impl ReadDb {
         sql: &'static str,
         binds: &[Val],
     ) -> Result<Vec<(String, String)>> {
-        match self {
+        self.fetch_as(sql, binds).await
+    }
+
+    /// The rows of a query with `binds` (`$1`, `$2`, … in order), decoded by position.
+    async fn fetch_as<T>(&self, sql: &'static str, binds: &[Val]) -> Result<Vec<T>>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        Ok(match self {
             ReadDb::Sqlite(pool) => {
-                let mut q = sqlx::query_as(sql);
-                for b in binds {
-                    q = match b {
-                        Val::Text(t) => q.bind(t.clone()),
-                        Val::Int(i) => q.bind(*i),
-                    };
-                }
-                Ok(q.fetch_all(pool).await?)
+                bind_vals(sqlx::query_as(sql), binds)
+                    .fetch_all(pool)
+                    .await?
             }
             ReadDb::Postgres(pool) => {
-                let mut q = sqlx::query_as(sql);
-                for b in binds {
-                    q = match b {
-                        Val::Text(t) => q.bind(t.clone()),
-                        Val::Int(i) => q.bind(*i),
-                    };
-                }
-                Ok(q.fetch_all(pool).await?)
+                bind_vals(sqlx::query_as(sql), binds)
+                    .fetch_all(pool)
+                    .await?
             }
-        }
+        })
     }
 
     /// Every row of a table as (k, doc), in key order: what the rebuild tests compare.

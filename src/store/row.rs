@@ -142,6 +142,15 @@ where
     Ok(events)
 }
 
+/// The most events a page of `$all` is made for up front (more grow it as rows arrive).
+pub const PAGE_CAPACITY: usize = 10_000;
+
+/// How many events a read of `$all` after `after`, at most `limit`, can expect when this
+/// process knows the head at `head`: a hint for sizing the page (rows committed since still come).
+pub fn expected_after(head: Position, after: Position, limit: usize) -> usize {
+    limit.min(usize::try_from(head.saturating_sub(after)).unwrap_or(usize::MAX))
+}
+
 /// A position or revision as the signed 64-bit integer SQL stores (saturating).
 pub fn sql_int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

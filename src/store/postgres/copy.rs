@@ -19,7 +19,7 @@ use sqlx::postgres::{PgPool, PgPoolCopyExt};
 use uuid::Uuid;
 
 use super::error::classify;
-use crate::store::row::{Columns, corrupt};
+use crate::store::row::{Columns, PAGE_CAPACITY, corrupt};
 use crate::store::{Position, RecordedEvent, StoreError};
 
 /// The binary copy format's signature.
@@ -28,25 +28,24 @@ const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 /// The columns of a row, in the order of `sql/copy_all.sql`.
 const FIELDS: i16 = 10;
 
-/// The events after `after`, at most `limit`, in position order, read with one COPY.
+/// The events after `after`, at most `limit`, in position order, read with one COPY into a page
+/// made for `expected` of them.
 pub async fn read_all(
     pool: &PgPool,
     after: Position,
     limit: usize,
+    expected: usize,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let statement = include_str!("sql/copy_all.sql")
         .replace(":after", &after.to_string())
         .replace(":limit", &limit.to_string());
     let mut chunks = pool.copy_out_raw(&statement).await.map_err(classify)?;
-    let mut decoder = Decoder::new(limit.min(PAGE_CAPACITY));
+    let mut decoder = Decoder::new(expected.min(PAGE_CAPACITY));
     while let Some(chunk) = chunks.try_next().await.map_err(classify)? {
         decoder.feed(&chunk)?;
     }
     decoder.finish()
 }
-
-/// The most events a page is made for up front.
-const PAGE_CAPACITY: usize = 10_000;
 
 /// Decodes the copy data as it arrives, in chunks that may split a row anywhere.
 pub struct Decoder {

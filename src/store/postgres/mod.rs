@@ -20,7 +20,8 @@ use super::plan::{
     BatchFacts, BatchPlan, PreparedAppend, RevisionCache, event_ids_of, plan_batch, streams_of,
 };
 use super::row::{
-    EventRow, TreeHeadRow, node_ref, position_of, sql_int, sql_limit, to_events, to_hash,
+    EventRow, TreeHeadRow, expected_after, node_ref, position_of, sql_int, sql_limit, to_events,
+    to_hash,
 };
 use super::tree;
 use super::writer::{BatchCommitter, Committed, Writer, WriterOptions, resolve_failed_commit};
@@ -224,10 +225,9 @@ impl EventStore for PostgresStore {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         // Long pages (replays, catch-up, verify) come faster through COPY; short ones (a live
         // tail) through the prepared query, which COPY's planning per call would make slower.
-        let expected =
-            limit.min(usize::try_from(self.head.borrow().saturating_sub(after)).unwrap_or(0));
+        let expected = expected_after(*self.head.borrow(), after, limit);
         if expected >= COPY_FROM_EVENTS {
-            return copy::read_all(&self.pool, after, limit).await;
+            return copy::read_all(&self.pool, after, limit, expected).await;
         }
         self.fetch(
             sqlx::query(include_str!("sql/read_all.sql"))

@@ -11,7 +11,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -20,7 +19,9 @@ use tokio::sync::watch;
 use super::plan::{
     BatchFacts, PreparedAppend, RevisionCache, event_ids_of, plan_batch, streams_of,
 };
-use super::row::{TreeHeadRow, position_of, sql_int, sql_limit, to_hash};
+use super::row::{
+    PAGE_CAPACITY, TreeHeadRow, expected_after, position_of, sql_int, sql_limit, to_hash,
+};
 use super::tree;
 use super::writer::{
     BlockingCommitter, Committed, Writer, WriterOptions, resolve_failed_commit_blocking,
@@ -94,9 +95,8 @@ impl SqliteStore {
         let pool = open_pool(url).await?;
         let path = connect_options(url)?.get_filename().to_path_buf();
         let conn = raw::Connection::open(&path, WRITER_PRAGMAS)?;
-        let head_position = read_head(&pool).await?.position;
-        let head = watch::channel(head_position).0;
         let readers = raw::Readers::new(&path, READERS_KEPT);
+        let head = watch::channel(readers.with(head_on)?.position).0;
         let tree_readers = raw::Readers::with_page_cache(&path, 1, TREE_PAGE_CACHE_KIB);
         let committer = SqliteCommitter {
             path,
@@ -136,12 +136,6 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// How many events after `after`, at most `limit`, the head this process knows of leaves.
-    fn expected_after(&self, after: Position, limit: usize) -> usize {
-        let known = *self.head.borrow();
-        limit.min(usize::try_from(known.saturating_sub(after)).unwrap_or(usize::MAX))
-    }
-
     /// The events `sql` selects, in a page made for `expected` of them.
     async fn fetch(
         &self,
@@ -152,24 +146,6 @@ impl SqliteStore {
         self.readers
             .read_events(sql, binds, expected.min(PAGE_CAPACITY))
     }
-}
-
-/// The most events a page is made for up front (more grow it as rows arrive).
-const PAGE_CAPACITY: usize = 10_000;
-
-async fn read_head<'e, E: sqlx::SqliteExecutor<'e>>(e: E) -> Result<LogHead, StoreError> {
-    let row = sqlx::query(include_str!("sql/head.sql"))
-        .fetch_one(e)
-        .await
-        .map_err(classify)?;
-    let hash: Vec<u8> = row.try_get("hash").map_err(classify)?;
-    Ok(LogHead {
-        position: position_of(row.try_get("position").map_err(classify)?),
-        hash: hash
-            .try_into()
-            .map_err(|_| StoreError::Backend("log head hash is not 32 bytes".into()))?,
-        recorded_at_micros: row.try_get("recorded_at").map_err(classify)?,
-    })
 }
 
 #[async_trait]
@@ -236,7 +212,7 @@ impl EventStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         // As many as the head this process knows of leaves (a hint: rows past it still come).
-        let expected = self.expected_after(after, limit);
+        let expected = expected_after(*self.head.borrow(), after, limit);
         self.fetch(
             include_str!("sql/read_all.sql"),
             &[Bind::Int(sql_int(after)), Bind::Int(sql_limit(limit))],

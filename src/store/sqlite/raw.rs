@@ -232,28 +232,31 @@ const READER_PRAGMAS: &[&str] = &["pragma busy_timeout = 30000", "pragma query_o
 impl Readers {
     /// Readers of the database file at `path`, keeping up to `keep` idle connections.
     pub fn new(path: &Path, keep: usize) -> Self {
-        Self::with_pragmas(
-            path,
-            keep,
-            READER_PRAGMAS.iter().map(|p| p.to_string()).collect(),
-        )
+        Self::with_pragmas(path, keep, Vec::new())
     }
 
     /// Readers as [`Readers::new`] whose connections each keep up to `cache_kib` KiB of pages in
     /// their own page cache (SQLite's default is 2,000 KiB): pages read again by the next call
     /// come from memory even when the system's page cache has dropped them.
     pub fn with_page_cache(path: &Path, keep: usize, cache_kib: u32) -> Self {
-        let mut pragmas: Vec<String> = READER_PRAGMAS.iter().map(|p| p.to_string()).collect();
-        pragmas.push(format!("pragma cache_size = -{cache_kib}"));
-        Self::with_pragmas(path, keep, pragmas)
+        Self::with_pragmas(
+            path,
+            keep,
+            vec![format!("pragma cache_size = -{cache_kib}")],
+        )
     }
 
-    fn with_pragmas(path: &Path, keep: usize, pragmas: Vec<String>) -> Self {
+    /// Readers whose connections run `extra` after [`READER_PRAGMAS`].
+    fn with_pragmas(path: &Path, keep: usize, extra: Vec<String>) -> Self {
         Readers {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
             keep,
-            pragmas,
+            pragmas: READER_PRAGMAS
+                .iter()
+                .map(|p| p.to_string())
+                .chain(extra)
+                .collect(),
         }
     }
 
