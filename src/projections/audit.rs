@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::docs::{actor_text, stream_key};
 use super::export;
@@ -49,8 +50,8 @@ static TABLES: [TableDef; 2] = [
     },
 ];
 
-/// One line of an officer's audit trail. The fold writes it with the event's data borrowed
-/// (`AuditEntry<&Value>`); queries read it back owned.
+/// One line of an officer's audit trail. The fold writes it with the event's data borrowed as
+/// stored (`AuditEntry<&RawValue>`); queries read it back owned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry<D = serde_json::Value> {
     pub position: u64,
@@ -70,6 +71,18 @@ pub struct AuditEntry<D = serde_json::Value> {
     pub client_time: Option<DateTime<Utc>>,
     /// The event's data.
     pub data: D,
+}
+
+/// The fields of an event's data the trail falls back on when the metadata lacks them, borrowed
+/// as raw JSON (a field of another type is ignored, not an error).
+#[derive(Default, Deserialize)]
+struct Hints<'a> {
+    #[serde(borrow, default)]
+    by: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    reason: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    client_time: Option<&'a RawValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,20 +169,31 @@ impl Projection for Audit {
             return;
         }
         let e = &env.event;
-        let data = &env.data;
+        // The event's data goes into the entry as it is stored (not parsed and written again);
+        // data that is not JSON is shown as null.
+        let data: &RawValue = serde_json::from_str(&e.data).unwrap_or(RawValue::NULL);
+        let needs_hints =
+            env.meta.actor.is_none() || env.meta.reason.is_none() || env.meta.client_time.is_none();
+        let hints = if needs_hints && data.get().starts_with('{') {
+            serde_json::from_str::<Hints<'_>>(data.get()).unwrap_or_default()
+        } else {
+            Hints::default()
+        };
         let actor = env.meta.actor.clone().or_else(|| {
-            data.get("by")
-                .and_then(|b| serde_json::from_value(b.clone()).ok())
+            hints
+                .by
+                .and_then(|b| serde_json::from_str(b.get()).ok())
                 .map(|a| actor_text(&a))
         });
         let reason = env.meta.reason.clone().or_else(|| {
-            data.get("reason")
-                .and_then(|r| r.as_str())
-                .map(str::to_string)
+            hints
+                .reason
+                .and_then(|r| serde_json::from_str::<String>(r.get()).ok())
         });
         let client_time = env.meta.client_time.or_else(|| {
-            data.get("client_time")
-                .and_then(|c| c.as_str())
+            hints
+                .client_time
+                .and_then(|c| serde_json::from_str::<String>(c.get()).ok())
                 .and_then(|c| c.parse().ok())
         });
         for nip in nips {
@@ -297,4 +321,112 @@ pub fn audit_csv(entries: &[AuditEntry]) -> String {
 /// The audit trail as JSON Lines.
 pub fn audit_jsonl(entries: &[AuditEntry]) -> String {
     export::jsonl(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::values::{ActorId, Nip};
+    use crate::domain::{DomainEvent, PlanEvent};
+    use crate::store::RecordedEvent;
+
+    const OFFICER: &str = "199001012015011001";
+    const BOSS: &str = "198001012005011002";
+
+    fn recorded(stream: &str, e: &PlanEvent, metadata: &str) -> RecordedEvent {
+        RecordedEvent {
+            position: 7,
+            event_id: uuid::Uuid::nil(),
+            stream_id: stream.to_string(),
+            revision: 3,
+            event_type: e.event_type().to_string(),
+            schema_version: 1,
+            data: e.to_data().to_string(),
+            metadata: metadata.to_string(),
+            recorded_at: "2025-04-02T03:00:00Z".parse().unwrap(),
+            hash: [0; 32],
+        }
+    }
+
+    fn entries(e: RecordedEvent) -> Vec<AuditEntry> {
+        let mut audit = Audit::default();
+        audit.apply(&Envelope::new(e));
+        let mut changes = Changes::default();
+        audit.flush(&mut changes, &mut Vec::new());
+        changes
+            .rows
+            .into_iter()
+            .filter(|((t, _), _)| *t == "rm_audit")
+            .map(|(_, row)| match row.and_then(|r| r.last().cloned()) {
+                Some(Val::Text(Some(doc))) => serde_json::from_str(&doc).unwrap(),
+                other => panic!("no doc: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn stream() -> String {
+        format!("skp-{OFFICER}_2025_1")
+    }
+
+    #[test]
+    fn without_metadata_the_trail_takes_actor_reason_and_client_time_from_the_data() {
+        let approved = PlanEvent::PlanApproved {
+            by: ActorId::Nip(Nip::parse(BOSS).unwrap()),
+            late: false,
+            at: "2025-01-20T01:00:00Z".parse().unwrap(),
+        };
+        let e = recorded(&stream(), &approved, "{}");
+        let data = e.data_json();
+        let got = entries(e);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].nip, OFFICER);
+        assert_eq!(got[0].actor.as_deref(), Some(BOSS));
+        assert_eq!(got[0].reason, None);
+        // The data is kept as stored.
+        assert_eq!(got[0].data, data);
+
+        let withdrawn = PlanEvent::ReportWithdrawn {
+            report_id: uuid::Uuid::nil(),
+            reason: "salah input".into(),
+            at: "2025-04-02T03:00:00Z".parse().unwrap(),
+        };
+        let got = entries(recorded(&stream(), &withdrawn, "null"));
+        assert_eq!(got[0].reason.as_deref(), Some("salah input"));
+        assert_eq!(got[0].actor, None);
+    }
+
+    #[test]
+    fn metadata_wins_over_the_data() {
+        let withdrawn = PlanEvent::ReportWithdrawn {
+            report_id: uuid::Uuid::nil(),
+            reason: "salah input".into(),
+            at: "2025-04-02T03:00:00Z".parse().unwrap(),
+        };
+        let meta = serde_json::json!({
+            "actor": OFFICER, "role": "PEGAWAI", "reason": "dari metadata",
+            "client_time": "2025-04-01T00:00:00Z", "request_id": 42,
+        });
+        let got = entries(recorded(&stream(), &withdrawn, &meta.to_string()));
+        assert_eq!(got[0].actor.as_deref(), Some(OFFICER));
+        assert_eq!(got[0].role.as_deref(), Some("PEGAWAI"));
+        assert_eq!(got[0].reason.as_deref(), Some("dari metadata"));
+        assert_eq!(got[0].request_id.as_deref(), Some("42"));
+        assert_eq!(
+            got[0].client_time,
+            Some("2025-04-01T00:00:00Z".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn data_that_is_not_json_is_kept_as_null() {
+        let withdrawn = PlanEvent::ReportWithdrawn {
+            report_id: uuid::Uuid::nil(),
+            reason: "x".into(),
+            at: "2025-04-02T03:00:00Z".parse().unwrap(),
+        };
+        let mut e = recorded(&stream(), &withdrawn, "{}");
+        e.data = "not json".into();
+        // Undecodable events are about no one the trail can name.
+        assert!(entries(e).is_empty());
+    }
 }

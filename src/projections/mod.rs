@@ -190,24 +190,17 @@ pub enum Decoded {
 }
 
 impl Decoded {
-    /// Decode a recorded event.
+    /// Decode a recorded event straight from its stored data text (see
+    /// [`DomainEvent::from_stored`]: no JSON tree of the data first).
     pub fn of(e: &RecordedEvent) -> Self {
-        let Ok(data) = serde_json::from_str::<serde_json::Value>(&e.data) else {
-            return Decoded::Other;
-        };
-        Self::of_value(e, &data)
-    }
-
-    /// Decode a recorded event whose data is already parsed.
-    pub fn of_value(e: &RecordedEvent, data: &serde_json::Value) -> Self {
-        let (t, v) = (e.event_type.as_str(), e.schema_version);
+        let (t, v, data) = (e.event_type.as_str(), e.schema_version, e.data.as_str());
         let d = match e.category() {
-            "unit" => UnitEvent::from_data(t, v, data).map(Decoded::Unit),
-            "officer" => OfficerEvent::from_data(t, v, data).map(Decoded::Officer),
-            "skp" => PlanEvent::from_data(t, v, data).map(Decoded::Plan),
-            "award" => AwardEvent::from_data(t, v, data).map(Decoded::Award),
-            "training" => TrainingEvent::from_data(t, v, data).map(Decoded::Training),
-            "survey" => SurveyEvent::from_data(t, v, data).map(Decoded::Survey),
+            "unit" => UnitEvent::from_stored(t, v, data).map(Decoded::Unit),
+            "officer" => OfficerEvent::from_stored(t, v, data).map(Decoded::Officer),
+            "skp" => PlanEvent::from_stored(t, v, data).map(Decoded::Plan),
+            "award" => AwardEvent::from_stored(t, v, data).map(Decoded::Award),
+            "training" => TrainingEvent::from_stored(t, v, data).map(Decoded::Training),
+            "survey" => SurveyEvent::from_stored(t, v, data).map(Decoded::Survey),
             _ => return Decoded::Other,
         };
         d.unwrap_or(Decoded::Other)
@@ -224,48 +217,70 @@ pub struct Meta {
     pub client_time: Option<DateTime<Utc>>,
 }
 
+/// The metadata as stored, each field borrowed as raw JSON (so a field of another type is
+/// neither an error nor a copy).
+#[derive(Deserialize)]
+struct RawMeta<'a> {
+    #[serde(borrow, default)]
+    actor: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    role: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    reason: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    request_id: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    client_time: Option<&'a serde_json::value::RawValue>,
+}
+
+/// A raw JSON value as text: a string's contents, `None` for `null`, any other value as JSON.
+pub(crate) fn raw_text(raw: Option<&serde_json::value::RawValue>) -> Option<String> {
+    let raw = raw?.get();
+    if raw == "null" {
+        None
+    } else if raw.starts_with('"') {
+        serde_json::from_str::<String>(raw).ok()
+    } else {
+        Some(raw.to_string())
+    }
+}
+
 impl Meta {
-    /// Parse the metadata text of an event (unknown fields ignored, wrong types dropped).
+    /// Parse the metadata text of an event (unknown fields ignored, a non-string value kept as
+    /// its JSON text, metadata that is not a JSON object taken as empty).
     pub fn of(e: &RecordedEvent) -> Self {
-        let v: serde_json::Value = serde_json::from_str(&e.metadata).unwrap_or_default();
-        let text = |k: &str| match v.get(k) {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
+        // (A struct would also be read from an array, field by field: only objects count.)
+        if !e.metadata.trim_start().starts_with('{') {
+            return Meta::default();
+        }
+        let Ok(raw) = serde_json::from_str::<RawMeta<'_>>(&e.metadata) else {
+            return Meta::default();
         };
         Meta {
-            actor: text("actor"),
-            role: text("role"),
-            reason: text("reason"),
-            request_id: text("request_id"),
-            client_time: text("client_time").and_then(|s| s.parse().ok()),
+            actor: raw_text(raw.actor),
+            role: raw_text(raw.role),
+            reason: raw_text(raw.reason),
+            request_id: raw_text(raw.request_id),
+            client_time: raw_text(raw.client_time).and_then(|s| s.parse().ok()),
         }
     }
 }
 
-/// One event as the folds see it: the envelope, its data parsed once (`Null` when it is not
-/// JSON), the decoded event and the metadata.
+/// One event as the folds see it: the envelope, the decoded event (decoded once, for every
+/// projection) and the metadata.
 #[derive(Debug, Clone)]
 pub struct Envelope {
     pub event: RecordedEvent,
-    pub data: serde_json::Value,
     pub decoded: Decoded,
     pub meta: Meta,
 }
 
 impl Envelope {
     pub fn new(event: RecordedEvent) -> Self {
-        let (data, decoded) = match serde_json::from_str::<serde_json::Value>(&event.data) {
-            Ok(data) => {
-                let decoded = Decoded::of_value(&event, &data);
-                (data, decoded)
-            }
-            Err(_) => (serde_json::Value::Null, Decoded::Other),
-        };
+        let decoded = Decoded::of(&event);
         let meta = Meta::of(&event);
         Self {
             event,
-            data,
             decoded,
             meta,
         }
@@ -315,4 +330,63 @@ pub(crate) fn pos_i64(p: u64) -> i64 {
 /// Convert a database integer to a position.
 pub(crate) fn pos_u64(p: i64) -> u64 {
     u64::try_from(p).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_metadata(metadata: &str) -> RecordedEvent {
+        RecordedEvent {
+            position: 1,
+            event_id: uuid::Uuid::nil(),
+            stream_id: "officer-199001012015011001".into(),
+            revision: 0,
+            event_type: "Unknown".into(),
+            schema_version: 1,
+            data: "{}".into(),
+            metadata: metadata.into(),
+            recorded_at: Utc::now(),
+            hash: [0; 32],
+        }
+    }
+
+    #[test]
+    fn metadata_fields_are_read_as_text_and_others_ignored() {
+        let m = Meta::of(&with_metadata(
+            r#"{"actor":"staff:bkpsdm","role":"ADMIN","reason":null,"request_id":17,"client_time":"2025-04-01T08:00:00+07:00","other":[1,2]}"#,
+        ));
+        assert_eq!(m.actor.as_deref(), Some("staff:bkpsdm"));
+        assert_eq!(m.role.as_deref(), Some("ADMIN"));
+        assert_eq!(m.reason, None);
+        assert_eq!(m.request_id.as_deref(), Some("17"));
+        assert_eq!(m.client_time, Some("2025-04-01T01:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn metadata_that_is_not_an_object_or_a_bad_time_gives_nothing() {
+        for text in ["", "null", "[1]", "\"x\"", "{\"actor\":"] {
+            assert_eq!(Meta::of(&with_metadata(text)), Meta::default(), "{text:?}");
+        }
+        let m = Meta::of(&with_metadata(
+            r#"{"client_time":"kemarin","actor":"a\"b"}"#,
+        ));
+        assert_eq!(m.client_time, None);
+        assert_eq!(m.actor.as_deref(), Some("a\"b"));
+    }
+
+    #[test]
+    fn an_event_of_another_category_or_bad_data_decodes_as_other() {
+        let mut e = with_metadata("{}");
+        assert!(matches!(Decoded::of(&e), Decoded::Other));
+        e.stream_id = "skp-199001012015011001_2025_1".into();
+        e.event_type = "PlanSubmitted".into();
+        e.data = r#"{"at":"2025-01-10T00:00:00Z"}"#.into();
+        assert!(matches!(
+            Decoded::of(&e),
+            Decoded::Plan(PlanEvent::PlanSubmitted { .. })
+        ));
+        e.data = r#"{"at":"bukan waktu"}"#.into();
+        assert!(matches!(Decoded::of(&e), Decoded::Other));
+    }
 }
