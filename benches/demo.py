@@ -12,7 +12,9 @@ Usage: python3 benches/demo.py [--runs N] [--rate R] [--duration D] [--baseline 
 4. `kinerja load --rate R --duration D` with the seed's tokens file (always this build's load
    generator, open loop).
 5. The server's VmRSS (and VmHWM) from /proc/PID/status right after the load, and again after
-   15 s (the server returns free memory every 10 s).
+   15 s (the server returns free memory every 10 s); the server's CPU time (user + system, from
+   /proc/PID/stat) over the load and the load generator's (its rusage), each per answered
+   request: on a shared machine less noisy than the achieved rate.
 With --baseline BIN, steps 3 to 5 run first with that binary (e.g. a build of main) on its own
 copy of the same seeded file, and the table shows both with their ratio.
 Targets (issue 7): seed <= 60 s; 1,000 req/s for 60 s with p99 <= 50 ms and no errors; server
@@ -24,6 +26,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -91,6 +94,18 @@ def status(pid):
     return out
 
 
+def cpu_secs(pid):
+    """User + system CPU seconds of a running process."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    """User + system CPU seconds of the waited-for children so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def copy_db(src, dst):
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(src + suffix):
@@ -114,7 +129,9 @@ def serve_and_load(binary, workdir, seeded, tokens, args, name):
         la = load_average()
         load_cmd = [BIN, "load", "--url", f"http://127.0.0.1:{PORT}", "--tokens-file",
                     tokens, "--rate", str(args.rate), "--duration", str(args.duration)]
+        cpu0, load0 = cpu_secs(serve.pid), children_cpu()
         p = subprocess.run(load_cmd, capture_output=True, text=True)
+        cpu1, load1 = cpu_secs(serve.pid), children_cpu()
         load_out = p.stdout.strip()
         after = status(serve.pid)
         la_after = load_average()
@@ -129,12 +146,15 @@ def serve_and_load(binary, workdir, seeded, tokens, args, name):
     totals = load_out.splitlines()[0] if load_out else "no output"
     m = re.match(r"(\d+) requests in ([\d.]+) s = ([\d.]+) req/s.*, (\d+) errors", totals)
     achieved, errors = (float(m.group(3)), int(m.group(4))) if m else (0.0, -1)
+    answered = max(int(m.group(1)) if m else 0, 1)
     all_line = [l for l in load_out.splitlines() if l.startswith("all ")]
     p99 = float(all_line[0].split()[5]) if all_line else float("nan")
     print(f"{name}: {totals}", file=sys.stderr)
     return {"catch_up": catch_up, "before": before, "after": after, "settled": settled,
             "load_out": load_out, "la": la, "la_after": la_after, "achieved": achieved,
-            "errors": errors, "p99": p99, "rss_mb": after["VmRSS"] / 1024}
+            "errors": errors, "p99": p99, "rss_mb": after["VmRSS"] / 1024,
+            "server_cpu_ms": (cpu1 - cpu0) * 1000 / answered,
+            "load_cpu_ms": (load1 - load0) * 1000 / answered}
 
 
 def main():
@@ -207,6 +227,10 @@ def main():
         row("… errors", this["errors"], str, "0", this["errors"] == 0, "errors", ratio=False),
         row("server VmRSS right after the load", this["rss_mb"], lambda v: f"{v:.0f} MB", "≤ 200 MB",
             this["rss_mb"] <= 200, "rss_mb"),
+        row("server CPU (user + system) per answered request", this["server_cpu_ms"],
+            lambda v: f"{v:.2f} ms", "", None, "server_cpu_ms"),
+        row("load generator CPU per answered request", this["load_cpu_ms"],
+            lambda v: f"{v:.3f} ms", "", None, "load_cpu_ms"),
         "",
         f"Seed output (last run): `{last['line']}`; peak RSS of the seed {last['rss_kb'] / 1024:.0f} MB.",
     ]

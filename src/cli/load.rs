@@ -163,6 +163,8 @@ struct Conn {
     addr: String,
     source: Option<Ipv4Addr>,
     stream: Option<BufReader<TcpStream>>,
+    /// The last answer's body (kept to be reused, not read).
+    body: Vec<u8>,
 }
 
 /// A request to send.
@@ -179,6 +181,7 @@ impl Conn {
             addr: addr.to_string(),
             source: None,
             stream: None,
+            body: Vec::new(),
         }
     }
 
@@ -250,29 +253,35 @@ impl Conn {
             if l.is_empty() {
                 break;
             }
-            let lower = l.to_ascii_lowercase();
-            if let Some(v) = lower.strip_prefix("content-length:") {
-                length = v.trim().parse()?;
-            } else if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
-                chunked = true;
-            } else if lower.starts_with("connection:") && lower.contains("close") {
-                close = true;
+            // Header names compared without allocating a lowercase copy of every line.
+            let Some((name, value)) = l.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse()?;
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.to_ascii_lowercase().contains("chunked");
+            } else if name.eq_ignore_ascii_case("connection") {
+                close = value.to_ascii_lowercase().contains("close");
             }
         }
+        // The body is read and dropped (into one buffer kept with the connection).
+        let body = &mut self.body;
         if chunked {
             loop {
                 line.clear();
                 s.read_line(&mut line).await?;
                 let size = usize::from_str_radix(line.trim(), 16)?;
-                let mut buf = vec![0u8; size + 2];
-                s.read_exact(&mut buf).await?;
+                body.resize(size + 2, 0);
+                s.read_exact(body).await?;
                 if size == 0 {
                     break;
                 }
             }
         } else {
-            let mut buf = vec![0u8; length];
-            s.read_exact(&mut buf).await?;
+            body.resize(length, 0);
+            s.read_exact(body).await?;
         }
         if close {
             self.stream = None;

@@ -306,13 +306,6 @@ struct AuditQuery {
     min_position: Option<Position>,
 }
 
-/// The JSON answer of [`get_audit_trail`].
-#[derive(serde::Serialize)]
-struct AuditTrail<'a> {
-    nip: &'a Nip,
-    entries: &'a [audit::AuditEntry],
-}
-
 /// Every event about an officer, newest first, as JSON, CSV or JSON Lines.
 async fn get_audit_trail(
     State(state): State<AppState>,
@@ -339,22 +332,24 @@ async fn get_audit_trail(
         before_position: q.before_position,
         limit: q.limit,
     };
-    let entries = audit::audit_trail(p.db(), nip.as_str(), &filter).await?;
+    // JSON and JSON Lines carry the stored entries as they are; only CSV parses them.
+    let docs = audit::audit_trail_docs(p.db(), nip.as_str(), &filter).await?;
     Ok(match q.format {
-        // Serialised as they are: no JSON tree of every entry is built first.
-        Format::Json => at_position(
-            AuditTrail {
-                nip: &nip,
-                entries: &entries,
-            },
+        Format::Json => text(
+            "application/json",
+            audit::audit_json(nip.as_str(), &docs)?,
             position,
         ),
         Format::Csv => text(
             "text/csv; charset=utf-8",
-            audit::audit_csv(&entries),
+            audit::audit_csv(&audit::entries(&docs)?),
             position,
         ),
-        Format::Jsonl => text("application/jsonl", audit::audit_jsonl(&entries), position),
+        Format::Jsonl => text(
+            "application/jsonl",
+            audit::audit_jsonl_docs(&docs)?,
+            position,
+        ),
     })
 }
 
@@ -531,13 +526,33 @@ async fn get_dashboard(
     let period = parse_period(q.period.as_deref())?;
     let p = projector(&state)?;
     let position = ready_at(p, q.min_position).await?;
-    may_read_unit(&caller, &state, &code, year, position).await?;
+    // As [`may_read_unit`], then the dashboard, from one refresh of the cache.
+    let refused = || {
+        caller
+            .require_reader(false)
+            .err()
+            .unwrap_or_else(|| ApiError::forbidden("Anda tidak berhak melihat data ini."))
+    };
+    let viewer = match caller.nip() {
+        _ if caller.is_admin() || caller.is_auditor() => None,
+        Some(me) => Some(me.as_str()),
+        None => return Err(refused()),
+    };
     let d = dashboards(&state)?
-        .dashboard(&state.app.config, position, &code, year, period, Utc::now())
+        .dashboard_for(
+            &state.app.config,
+            position,
+            viewer,
+            &code,
+            year,
+            period,
+            Utc::now(),
+        )
         .await?;
     match d {
-        Some(d) => Ok(at_position(d, position)),
-        None => Err(ApiError::not_found("Unit")),
+        None => Err(refused()),
+        Some(Some(d)) => Ok(at_position(d, position)),
+        Some(None) => Err(ApiError::not_found("Unit")),
     }
 }
 

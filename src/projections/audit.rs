@@ -249,12 +249,13 @@ pub struct AuditFilter {
     pub limit: Option<u32>,
 }
 
-/// An officer's audit trail, newest first.
-pub async fn audit_trail(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
-    let limit = i64::from(f.limit.unwrap_or(1000).clamp(1, 100_000));
+/// The stored documents of an officer's audit trail, newest first. Each is the JSON text of its
+/// [`AuditEntry`] as the fold wrote it, so an answer can carry it as it is ([`audit_json`]).
+pub async fn audit_trail_docs(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result<Vec<String>> {
+    let limit = usize::try_from(f.limit.unwrap_or(1000).clamp(1, 100_000)).unwrap_or(100_000);
     let one_type = (f.types.len() == 1).then(|| f.types[0].clone());
-    let docs = db
-        .docs(
+    let rows = db
+        .keyed_docs(
             include_str!("../../projections/queries/audit_trail.sql"),
             &[
                 Val::Text(Some(nip.to_string())),
@@ -262,20 +263,75 @@ pub async fn audit_trail(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result<Vec<
                 Val::Int(f.from.map(|t| t.timestamp_micros())),
                 Val::Int(f.until.map(|t| t.timestamp_micros())),
                 Val::Int(f.before_position.map(pos_i64)),
-                Val::Int(Some(if f.types.len() > 1 { 100_000 } else { limit })),
+                Val::Int(Some(if f.types.len() > 1 {
+                    100_000
+                } else {
+                    i64::try_from(limit).unwrap_or(100_000)
+                })),
             ],
         )
         .await?;
-    let mut out = Vec::with_capacity(docs.len());
+    let docs = rows
+        .into_iter()
+        .filter(|(event_type, _)| f.types.len() <= 1 || f.types.contains(event_type))
+        .map(|(_, doc)| doc)
+        .take(limit)
+        .collect();
+    Ok(docs)
+}
+
+/// An officer's audit trail, newest first.
+pub async fn audit_trail(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+    entries(&audit_trail_docs(db, nip, f).await?)
+}
+
+/// Stored audit documents parsed into entries.
+pub fn entries(docs: &[String]) -> Result<Vec<AuditEntry>> {
+    docs.iter().map(|d| from_doc("rm_audit", d)).collect()
+}
+
+/// Refuse a stored document that is not a JSON object (it is written into answers as it is).
+fn check_doc(doc: &str) -> Result<()> {
+    let object = doc.starts_with('{');
+    match serde_json::from_str::<serde::de::IgnoredAny>(doc) {
+        Ok(_) if object => Ok(()),
+        Ok(_) => Err(super::ProjectionError::Corrupt {
+            table: "rm_audit".into(),
+            reason: "an audit entry that is not a JSON object".into(),
+        }),
+        Err(e) => Err(super::ProjectionError::Corrupt {
+            table: "rm_audit".into(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// The audit trail as the JSON answer `{"nip": …, "entries": [AuditEntry, …]}`, with the stored
+/// documents written in as they are (checked to be JSON objects, not parsed into values): the
+/// same text as serialising the parsed entries.
+pub fn audit_json(nip: &str, docs: &[String]) -> Result<String> {
+    let mut out = String::with_capacity(32 + docs.iter().map(|d| d.len() + 1).sum::<usize>());
+    out.push_str("{\"nip\":");
+    out.push_str(&serde_json::Value::from(nip).to_string());
+    out.push_str(",\"entries\":[");
+    for (i, d) in docs.iter().enumerate() {
+        check_doc(d)?;
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(d);
+    }
+    out.push_str("]}");
+    Ok(out)
+}
+
+/// The audit trail as JSON Lines from the stored documents (one entry a line).
+pub fn audit_jsonl_docs(docs: &[String]) -> Result<String> {
+    let mut out = String::with_capacity(docs.iter().map(|d| d.len() + 1).sum::<usize>());
     for d in docs {
-        let e: AuditEntry = from_doc("rm_audit", &d)?;
-        if f.types.len() > 1 && !f.types.contains(&e.event_type) {
-            continue;
-        }
-        out.push(e);
-        if out.len() >= usize::try_from(limit).unwrap_or(usize::MAX) {
-            break;
-        }
+        check_doc(d)?;
+        out.push_str(d);
+        out.push('\n');
     }
     Ok(out)
 }

@@ -327,9 +327,14 @@ fn figures(
         ..Figures::default()
     };
     let active: Vec<&&OfficerDoc> = officers.iter().filter(|o| o.status == "AKTIF").collect();
+    let mut by_status: BTreeMap<&str, u32> = BTreeMap::new();
     for o in officers {
-        *f.officers_by_status.entry(o.status.clone()).or_default() += 1;
+        *by_status.entry(o.status.as_str()).or_default() += 1;
     }
+    f.officers_by_status = by_status
+        .into_iter()
+        .map(|(s, n)| (s.to_string(), n))
+        .collect();
     let overdue =
         now.date_naive() > period_end(year, period) + TimeDelta::days(EVALUATION_DUE_DAYS);
     let mut reporting = std::collections::BTreeSet::new();

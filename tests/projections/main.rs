@@ -13,7 +13,10 @@ use std::time::Duration;
 use fixture::{Backend, Kind};
 use kinerja::domain::DomainConfig;
 use kinerja::domain::values::Period;
-use kinerja::projections::audit::{AuditFilter, audit_csv, audit_jsonl, audit_trail};
+use kinerja::projections::audit::{
+    AuditFilter, audit_csv, audit_json, audit_jsonl, audit_jsonl_docs, audit_trail,
+    audit_trail_docs,
+};
 use kinerja::projections::{Projector, ReadDb, scorecard};
 use scenario::{Rng, Writer};
 
@@ -298,6 +301,32 @@ async fn scorecard_and_audit(kind: Kind) {
     let back: kinerja::projections::audit::AuditEntry =
         serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     assert_eq!(back, trail[0]);
+    // The answers written from the stored documents as they are: the same text as serialising
+    // the parsed entries, with and without a filter of two types.
+    for filter in [
+        AuditFilter::default(),
+        AuditFilter {
+            types: vec!["ReportFiled".into(), "PlanDrafted".into()],
+            ..Default::default()
+        },
+    ] {
+        let docs = audit_trail_docs(projector.db(), me.as_str(), &filter)
+            .await
+            .unwrap();
+        let parsed = audit_trail(projector.db(), me.as_str(), &filter)
+            .await
+            .unwrap();
+        assert_eq!(docs.len(), parsed.len());
+        let whole = format!(
+            "{{\"nip\":\"{}\",\"entries\":{}}}",
+            me.as_str(),
+            serde_json::to_string(&parsed).unwrap()
+        );
+        assert_eq!(audit_json(me.as_str(), &docs).unwrap(), whole);
+        assert_eq!(audit_jsonl_docs(&docs).unwrap(), audit_jsonl(&parsed));
+    }
+    assert!(audit_json(me.as_str(), &["[1]".to_string()]).is_err());
+    assert!(audit_json(me.as_str(), &["{\"a\":".to_string()]).is_err());
 }
 
 #[tokio::test]

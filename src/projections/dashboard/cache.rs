@@ -51,8 +51,11 @@ pub const YEARS_KEPT: usize = 4;
 /// One year of SKPs, JP and surveys.
 #[derive(Debug, Default)]
 struct YearData {
-    /// The SKPs of the year, by NIP.
+    /// The SKPs of the year whose post has a unit, by that unit (what a dashboard reads: no
+    /// pass over the whole year per request).
     plans: HashMap<String, Vec<PlanFigures>>,
+    /// The units each NIP has SKPs of the year in (to replace an officer's SKPs).
+    plan_units: HashMap<String, BTreeSet<String>>,
     /// JP completed in the year, by NIP.
     jp: HashMap<String, u32>,
     /// The survey year of each unit that has one.
@@ -81,6 +84,35 @@ struct State {
     stale_officers: BTreeSet<String>,
     years: HashMap<i32, YearData>,
     asks: u64,
+}
+
+impl YearData {
+    /// Add one SKP (none without a unit: no dashboard counts it).
+    fn add_plan(&mut self, p: PlanFigures) {
+        let Some(unit) = p.unit.clone() else {
+            return;
+        };
+        self.plan_units
+            .entry(p.nip.clone())
+            .or_default()
+            .insert(unit.clone());
+        self.plans.entry(unit).or_default().push(p);
+    }
+
+    /// Replace every SKP of `nip` with `plans`.
+    fn put_plans(&mut self, nip: &str, plans: Vec<PlanFigures>) {
+        for unit in self.plan_units.remove(nip).unwrap_or_default() {
+            if let Some(v) = self.plans.get_mut(&unit) {
+                v.retain(|p| p.nip != nip);
+                if v.is_empty() {
+                    self.plans.remove(&unit);
+                }
+            }
+        }
+        for p in plans {
+            self.add_plan(p);
+        }
+    }
 }
 
 impl State {
@@ -292,10 +324,7 @@ impl DashboardCache {
                 .await?;
             for text in docs {
                 let p: PlanDoc = from_doc("rm_plan", &text)?;
-                data.plans
-                    .entry(p.nip.clone())
-                    .or_default()
-                    .push(PlanFigures::of(&p));
+                data.add_plan(PlanFigures::of(&p));
             }
             data.jp = super::jp_by_officer(db, year).await?;
             for s in survey::surveys(db, Some(year)).await? {
@@ -321,11 +350,7 @@ impl DashboardCache {
                 .iter()
                 .map(|d| from_doc::<PlanDoc>("rm_plan", d).map(|p| PlanFigures::of(&p)))
                 .collect::<Result<_>>()?;
-            if plans.is_empty() {
-                data.plans.remove(&nip);
-            } else {
-                data.plans.insert(nip.clone(), plans);
-            }
+            data.put_plans(&nip, plans);
             let jp: u32 = super::super::scorecard::completions(db, &nip, year)
                 .await?
                 .iter()
@@ -381,10 +406,12 @@ impl DashboardCache {
         period: Period,
         now: DateTime<Utc>,
     ) -> Result<Option<Dashboard>> {
-        let (_, mut boards) = self
-            .dashboards(config, at, &[code], year, period, now)
-            .await?;
-        Ok(boards.pop().flatten())
+        let mut guard = self.state.lock().await;
+        let (feed, st) = &mut *guard;
+        self.ready(feed, st, at, Some(year)).await?;
+        Ok(boards(st, config, &[code], year, period, now)
+            .pop()
+            .flatten())
     }
 
     /// Every unit and the dashboards of `codes` (in order), from one refresh of the cache as of
@@ -401,48 +428,8 @@ impl DashboardCache {
         let mut guard = self.state.lock().await;
         let (feed, st) = &mut *guard;
         self.ready(feed, st, at, Some(year)).await?;
-        let (Some(units), Some(officers), Some(data)) =
-            (st.units.as_ref(), st.officers.as_ref(), st.years.get(&year))
-        else {
-            return Ok((BTreeMap::new(), codes.iter().map(|_| None).collect()));
-        };
-        // The year's SKPs by unit, once for all the dashboards asked.
-        let mut plans_by_unit: HashMap<&str, Vec<&PlanFigures>> = HashMap::new();
-        for p in data.plans.values().flatten() {
-            if let Some(u) = p.unit.as_deref() {
-                plans_by_unit.entry(u).or_default().push(p);
-            }
-        }
-        let boards = codes
-            .iter()
-            .map(|code| {
-                let tree = subtree(units, code);
-                let mut inputs = Inputs {
-                    units,
-                    officers: BTreeMap::new(),
-                    plans: BTreeMap::new(),
-                    jp: &data.jp,
-                    surveys: BTreeMap::new(),
-                };
-                for c in &tree {
-                    let os: Vec<&OfficerDoc> = st
-                        .by_unit
-                        .get(c)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|nip| officers.get(nip).map(|(_, d)| d))
-                        .collect();
-                    inputs.officers.insert(c.clone(), os);
-                    let plans = plans_by_unit.get(c.as_str()).cloned().unwrap_or_default();
-                    inputs.plans.insert(c.clone(), plans);
-                    if let Some(s) = data.surveys.get(c) {
-                        inputs.surveys.insert(c.clone(), s);
-                    }
-                }
-                assemble(config, &inputs, code, year, period, now)
-            })
-            .collect();
-        Ok((units.clone(), boards))
+        let boards = boards(st, config, codes, year, period, now);
+        Ok((st.units.clone().unwrap_or_default(), boards))
     }
 
     /// Load everything a dashboard of each of `years` reads, as of the committed position (so
@@ -471,21 +458,100 @@ impl DashboardCache {
         let mut guard = self.state.lock().await;
         let (feed, st) = &mut *guard;
         self.ready(feed, st, at, None).await?;
+        Ok(oversees(st, nip, code, year))
+    }
+
+    /// [`Self::dashboard`] for a caller who may read it only when [`Self::oversees`] says so
+    /// (`viewer`: their NIP; `None` for staff, who read every unit), from one refresh of the
+    /// cache: `Ok(None)` when `viewer` may not read it, else `Ok(Some(dashboard))`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn dashboard_for(
+        &self,
+        config: &DomainConfig,
+        at: Position,
+        viewer: Option<&str>,
+        code: &str,
+        year: i32,
+        period: Period,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Option<Dashboard>>> {
+        let mut guard = self.state.lock().await;
+        let (feed, st) = &mut *guard;
+        self.ready(feed, st, at, Some(year)).await?;
+        if viewer.is_some_and(|nip| !oversees(st, nip, code, year)) {
+            return Ok(None);
+        }
+        Ok(Some(
+            boards(st, config, &[code], year, period, now)
+                .pop()
+                .flatten(),
+        ))
+    }
+}
+
+/// [`DashboardCache::oversees`] over the cached inputs.
+fn oversees(st: &State, nip: &str, code: &str, year: i32) -> bool {
+    {
         let (Some(units), Some(officers)) = (st.units.as_ref(), st.officers.as_ref()) else {
-            return Ok(false);
+            return false;
         };
         let heads = ancestors(units, code)
             .iter()
             .any(|c| units.get(c).and_then(|u| u.head.as_deref()) == Some(nip));
         if heads {
-            return Ok(true);
+            return true;
         }
-        Ok(subtree(units, code).iter().any(|c| {
+        subtree(units, code).iter().any(|c| {
             st.by_unit.get(c).into_iter().flatten().any(|o| {
                 officers
                     .get(o)
                     .is_some_and(|(_, d)| d.is_appraised_by(nip, Some(year)))
             })
-        }))
+        })
     }
+}
+
+/// The dashboards of `codes` (in order) from the cached inputs (`None` for an unknown unit, or
+/// for all of them when the cache holds nothing of `year`). Reads only the units of each tree.
+fn boards(
+    st: &State,
+    config: &DomainConfig,
+    codes: &[&str],
+    year: i32,
+    period: Period,
+    now: DateTime<Utc>,
+) -> Vec<Option<Dashboard>> {
+    let (Some(units), Some(officers), Some(data)) =
+        (st.units.as_ref(), st.officers.as_ref(), st.years.get(&year))
+    else {
+        return codes.iter().map(|_| None).collect();
+    };
+    codes
+        .iter()
+        .map(|code| {
+            let mut inputs = Inputs {
+                units,
+                officers: BTreeMap::new(),
+                plans: BTreeMap::new(),
+                jp: &data.jp,
+                surveys: BTreeMap::new(),
+            };
+            for c in subtree(units, code) {
+                let os: Vec<&OfficerDoc> = st
+                    .by_unit
+                    .get(&c)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|nip| officers.get(nip).map(|(_, d)| d))
+                    .collect();
+                let plans: Vec<&PlanFigures> = data.plans.get(&c).into_iter().flatten().collect();
+                if let Some(s) = data.surveys.get(&c) {
+                    inputs.surveys.insert(c.clone(), s);
+                }
+                inputs.officers.insert(c.clone(), os);
+                inputs.plans.insert(c, plans);
+            }
+            assemble(config, &inputs, code, year, period, now)
+        })
+        .collect()
 }
