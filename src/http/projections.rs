@@ -779,8 +779,10 @@ async fn render_change(
     topics: impl IntoIterator<Item = Topic>,
 ) -> Result<Event, ApiError> {
     let topics: Vec<Topic> = topics.into_iter().filter(|t| scope.admits(t)).collect();
-    // The scorecards read side by side (each a few indexed rows), the dashboards in one pass
-    // over the cache.
+    // The scorecards read side by side (one statement each), then the dashboards in one pass
+    // over the cache. Not at the same time: the dashboards are read after the scorecards, so
+    // they are at least as new as them (a scorecard read later could show a commit past
+    // `position` that the dashboards beside it do not).
     let cards = futures::future::try_join_all(topics.iter().filter_map(|t| match t {
         Topic::Scorecard { nip, year } => Some(scorecard::scorecard(
             p.db(),
@@ -958,8 +960,16 @@ async fn get_live(
                 }
                 scoped_at = std::time::Instant::now();
             }
+            let started = std::time::Instant::now();
+            let n = topics.len();
             match render_change(&p, &cache, &render, &scope, position, topics).await {
                 Ok(e) => {
+                    tracing::debug!(
+                        position,
+                        topics = n,
+                        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                        "live feed: change rendered"
+                    );
                     if tx.send(e).await.is_err() {
                         return;
                     }

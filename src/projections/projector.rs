@@ -43,6 +43,17 @@ pub struct LiveChange {
     /// The committed position after the batch.
     pub position: Position,
     pub topics: Vec<Topic>,
+    /// The read-model tables the batch wrote rows of, sorted (empty: not known).
+    #[serde(default)]
+    pub tables: Vec<String>,
+}
+
+impl LiveChange {
+    /// Whether the batch wrote rows of `table` (also when the tables are not known): a
+    /// follower re-reads data of a topic only from the tables that changed.
+    pub fn wrote(&self, table: &str) -> bool {
+        self.tables.is_empty() || self.tables.iter().any(|t| t == table)
+    }
 }
 
 /// How far the read models are behind the log.
@@ -91,6 +102,18 @@ struct Batch {
 struct Committed {
     last: Position,
     topics: Vec<Topic>,
+    tables: Vec<String>,
+}
+
+/// The tables a batch writes rows of, sorted (the rows are keyed by table first).
+fn tables_of(changes: &Changes) -> Vec<String> {
+    let mut tables: Vec<String> = Vec::new();
+    for (table, _) in changes.rows.keys() {
+        if tables.last().is_none_or(|t| t != table) {
+            tables.push((*table).to_string());
+        }
+    }
+    tables
 }
 
 /// Pages of at least this many events are decoded and folded on several threads.
@@ -456,6 +479,7 @@ impl Projector {
                 }
                 events_done += n;
                 let (db, tables) = (self.db.clone(), self.tables.clone());
+                let written = tables_of(&batch.changes);
                 committing = Some(tokio::spawn(async move {
                     let ok = db.commit(&tables, batch.changes, &batch.moves).await?;
                     if !ok {
@@ -466,6 +490,7 @@ impl Projector {
                     Ok(Committed {
                         last: batch.last,
                         topics: batch.topics,
+                        tables: written,
                     })
                 }));
             }
@@ -518,6 +543,7 @@ impl Projector {
         let _ = self.feed.send(LiveChange {
             position: done.last,
             topics: topics.into_iter().collect(),
+            tables: done.tables,
         });
         Ok(())
     }

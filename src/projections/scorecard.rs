@@ -234,7 +234,9 @@ pub async fn officer(db: &ReadDb, nip: &str) -> Result<Option<OfficerDoc>> {
 }
 
 /// The scorecard of `nip` for `year` and `period` from the read model; `None` for an unknown
-/// officer.
+/// officer. Its inputs (the officer row, the year's SKP, award and completion rows) are read in
+/// one statement: one round trip to the database instead of four, which is what a live-feed
+/// render of many scorecards waits on.
 pub async fn scorecard(
     db: &ReadDb,
     config: &DomainConfig,
@@ -242,30 +244,26 @@ pub async fn scorecard(
     year: i32,
     period: Period,
 ) -> Result<Option<Scorecard>> {
-    let key = [Val::Text(Some(nip.into()))];
-    let officer: Option<OfficerDoc> = db
-        .docs(include_str!("../../projections/queries/officer.sql"), &key)
-        .await?
-        .first()
-        .map(|d| from_doc("rm_officer", d))
-        .transpose()?;
     let ny = [Val::Text(Some(nip.into())), Val::Int(Some(i64::from(year)))];
-    let plans: Vec<PlanDoc> = db
-        .docs(include_str!("../../projections/queries/plans_of.sql"), &ny)
-        .await?
-        .iter()
-        .map(|d| from_doc("rm_plan", d))
-        .collect::<Result<_>>()?;
+    let rows = db
+        .keyed_docs(
+            include_str!("../../projections/queries/scorecard_inputs.sql"),
+            &ny,
+        )
+        .await?;
+    let mut officer: Option<OfficerDoc> = None;
+    let (mut plans, mut awards, mut completions) = (Vec::new(), Vec::new(), Vec::new());
+    for (part, doc) in &rows {
+        match part.as_str() {
+            "a" => officer = Some(from_doc("rm_officer", doc)?),
+            "b" => plans.push(from_doc::<PlanDoc>("rm_plan", doc)?),
+            "c" => awards.push(from_doc::<AwardDoc>("rm_award", doc)?),
+            _ => completions.push(from_doc::<CompletionLine>("rm_completion", doc)?),
+        }
+    }
     if officer.is_none() && plans.is_empty() {
         return Ok(None);
     }
-    let awards: Vec<AwardDoc> = db
-        .docs(include_str!("../../projections/queries/awards_of.sql"), &ny)
-        .await?
-        .iter()
-        .map(|d| from_doc("rm_award", d))
-        .collect::<Result<_>>()?;
-    let completions = completions(db, nip, year).await?;
     Ok(Some(build(
         config,
         nip,

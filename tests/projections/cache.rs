@@ -1,7 +1,8 @@
 //! The dashboard cache against the uncached dashboard: after every commit of a growing random
 //! history (reports, evaluations, transfers, training, surveys), the cached dashboard of every
 //! unit and period equals the one computed from the read model; a report committed by the
-//! projector shows in the next cached dashboard; read-your-writes over HTTP.
+//! projector shows in the next cached dashboard; read-your-writes over HTTP; each change of the
+//! feed names the tables it wrote.
 
 use std::time::Duration;
 
@@ -193,4 +194,61 @@ async fn a_report_committed_by_the_projector_shows_in_the_cached_dashboard_sqlit
 #[tokio::test]
 async fn a_report_committed_by_the_projector_shows_in_the_cached_dashboard_postgres() {
     a_new_report_shows_in_the_cached_dashboard(Kind::Postgres).await;
+}
+
+/// Every change of the feed names the tables its batch wrote: a report writes the SKP's and the
+/// officer's rows but no unit's or survey's, a transfer the officer's.
+async fn a_change_names_the_tables_it_wrote(kind: Kind) {
+    let Some(b) = Backend::new(kind).await else {
+        return;
+    };
+    let mut w = Writer::new(b.store.clone());
+    scenario::units(&mut w).await;
+    scenario::officer(&mut w, &nip(1), "DINKES", &boss()).await;
+    scenario::approved_plan(&mut w, &nip(1), "DINKES", "2025-01-20T01:00:00Z", false).await;
+    let api = Api::new(&b).await;
+    api.catch_up().await;
+    let mut feed = api.projector.subscribe();
+    let changes = |feed: &mut tokio::sync::broadcast::Receiver<
+        kinerja::projections::LiveChange,
+    >| { std::iter::from_fn(|| feed.try_recv().ok()).collect::<Vec<_>>() };
+    let at = t("2025-04-02T01:00:00Z");
+    let rid = uuid::Uuid::from_u128(1);
+    scenario::report(&mut w, &nip(1), rid, Period::Tw1, 3, at, None, false).await;
+    api.catch_up().await;
+    let after_report = changes(&mut feed);
+    assert!(!after_report.is_empty());
+    assert!(after_report.iter().any(|c| c.wrote("rm_plan")));
+    // The officer's row changes too (the time of their last report), the unit's and the
+    // surveys' do not: the cache reads neither again.
+    assert!(after_report.iter().any(|c| c.wrote("rm_officer")));
+    assert!(
+        after_report
+            .iter()
+            .all(|c| !c.tables.is_empty() && !c.wrote("rm_unit") && !c.wrote("rm_survey"))
+    );
+    w.emit(
+        &format!("officer-{}", nip(1)),
+        OfficerEvent::OfficerTransferred {
+            post: post("DISKOMINFO"),
+            effective: scenario::d("2025-06-01"),
+            at: t("2025-06-01T01:00:00Z"),
+        },
+        serde_json::json!({"actor": "staff:bkpsdm", "role": "ADMIN"}),
+    )
+    .await;
+    api.catch_up().await;
+    let after_transfer = changes(&mut feed);
+    assert!(after_transfer.iter().any(|c| c.wrote("rm_officer")));
+    assert!(after_transfer.iter().all(|c| !c.tables.is_empty()));
+}
+
+#[tokio::test]
+async fn a_change_names_the_tables_it_wrote_sqlite() {
+    a_change_names_the_tables_it_wrote(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_change_names_the_tables_it_wrote_postgres() {
+    a_change_names_the_tables_it_wrote(Kind::Postgres).await;
 }

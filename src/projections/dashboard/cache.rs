@@ -9,7 +9,8 @@
 //!   message per commit, after the commit, with the position it reached and the topics it
 //!   changed. A topic only marks data stale: `Scorecard { nip, year }` the officer, their SKPs
 //!   and JP of that year; `Dashboard { unit }` the unit document, the officers now in the unit
-//!   and its survey years. Stale data is read again from the read model when a dashboard needs
+//!   and its survey years — each only when the batch wrote rows of the table it comes from
+//!   ([`LiveChange::wrote`]). Stale data is read again from the read model when a dashboard needs
 //!   it, so every reload sees at least every commit whose message was taken before it.
 //! - A dashboard asked at position `p` (the committed position the handler answers with, at or
 //!   past the caller's `min_position`) is computed only once the cache has taken every message
@@ -125,19 +126,31 @@ impl State {
     }
 
     fn take(&mut self, change: &LiveChange) {
+        // Only what the batch's tables hold is stale: a report (`rm_plan` and `rm_officer`
+        // rows) does not make a unit's document or its surveys worth reading again.
+        let (units, officers) = (change.wrote("rm_unit"), change.wrote("rm_officer"));
+        let surveys = change.wrote("rm_survey");
         for t in &change.topics {
             match t {
                 Topic::Scorecard { nip, year } => {
-                    self.stale_officers.insert(nip.clone());
+                    if officers {
+                        self.stale_officers.insert(nip.clone());
+                    }
                     if let Some(y) = self.years.get_mut(year) {
                         y.stale_nips.insert(nip.clone());
                     }
                 }
                 Topic::Dashboard { unit } => {
-                    self.stale_units.insert(unit.clone());
-                    self.stale_officer_units.insert(unit.clone());
-                    for y in self.years.values_mut() {
-                        y.stale_surveys.insert(unit.clone());
+                    if units {
+                        self.stale_units.insert(unit.clone());
+                    }
+                    if officers {
+                        self.stale_officer_units.insert(unit.clone());
+                    }
+                    if surveys {
+                        for y in self.years.values_mut() {
+                            y.stale_surveys.insert(unit.clone());
+                        }
                     }
                 }
             }
