@@ -22,14 +22,6 @@
     clippy::cast_possible_wrap
 )]
 
-/// Every binary of this crate (the service, its tests and benches) allocates with mimalloc:
-/// the projections and the service allocate and free many small, short-lived values (decoded
-/// events, documents, rows), where glibc's malloc spent about a third of a rebuild in its own
-/// bookkeeping (consolidating and unlinking free chunks); with mimalloc the same fold runs about
-/// 1.6–2× as fast. See [`http::memory`] for how free memory goes back to the system.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod app;
 pub mod cli;
 pub mod config;

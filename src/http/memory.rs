@@ -1,10 +1,9 @@
-//! Memory the allocators hold but the service no longer uses. Rust allocations go to mimalloc
-//! (the crate's global allocator), which purges freed pages on its own after a short delay; the
-//! C code in the process (SQLite) allocates with the system `malloc`, which on Linux with glibc
-//! keeps freed memory in its arenas (by default up to eight per core) and hands little of it back:
-//! after the projector's catch-up or a burst of requests the resident size would stay near its
-//! peak. The service therefore limits glibc's arenas at start ([`limit_arenas`]) and asks both
-//! allocators to return free pages every [`TRIM_EVERY`] ([`release_free_memory`]).
+//! Memory the allocator holds but the service no longer uses. On Linux with glibc, `malloc` keeps
+//! freed memory in its arenas (by default up to eight per core, one per thread that allocates
+//! concurrently) and hands little of it back to the system: after the projector's catch-up or a
+//! burst of requests the resident size stays near its peak although most of it is free. The
+//! service therefore limits the arenas at start ([`limit_arenas`]) and asks the allocator to
+//! return free pages every [`TRIM_EVERY`] ([`release_free_memory`]). Elsewhere both do nothing.
 
 use std::time::Duration;
 
@@ -28,29 +27,19 @@ pub fn limit_arenas() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn limit_arenas() {}
 
-/// Return free memory to the system: mimalloc's (every Rust allocation, see the crate root)
-/// and glibc's (SQLite's page caches and statements, which allocate through `malloc`); whether
-/// glibc returned any.
+/// Return the free memory at the top of the heap and in free pages to the system; whether any
+/// was returned.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 pub fn release_free_memory() -> bool {
-    collect_mimalloc();
     // SAFETY: malloc_trim takes the allocator's own locks; 0 keeps no padding.
     unsafe { libc::malloc_trim(0) == 1 }
 }
 
-/// Return free memory to the system (mimalloc's; there is no glibc here).
+/// Return free memory to the system (nothing to do here).
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn release_free_memory() -> bool {
-    collect_mimalloc();
     false
-}
-
-/// Ask mimalloc to purge the free pages of every thread's heap now.
-#[allow(unsafe_code)]
-fn collect_mimalloc() {
-    // SAFETY: mi_collect only walks mimalloc's own heaps; `true` forces the purge.
-    unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
 /// Return free memory every [`TRIM_EVERY`] until `stop` resolves (on a blocking thread: a trim

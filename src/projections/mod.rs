@@ -14,8 +14,9 @@
 //!   continues from its checkpoint without replaying. Handlers are idempotent: applying an event
 //!   at or below a projection's checkpoint is skipped, and a row is the function of its state.
 //! - The [`Projector`](projector::Projector) reads `$all` once per page, decodes each event once
-//!   ([`Envelope`]: data parsed once, decoded, metadata), feeds every projection whose checkpoint
-//!   is behind it, and writes all row changes and every checkpoint
+//!   ([`Envelope`]: typed straight from its stored text, metadata read as borrowed raw fields),
+//!   feeds every projection whose checkpoint is behind it, and writes all row changes and every
+//!   checkpoint
 //!   (`projection_checkpoints(name, version, position, updated_at)`) in one transaction; reading,
 //!   folding and committing overlap page by page. The checkpoint update is a compare-and-set on the previous position: when
 //!   another process moved it, the transaction is rolled back and the state reloaded.
