@@ -491,16 +491,24 @@ pub async fn may_read_unit(
     year: i32,
     at: Position,
 ) -> Result<(), ApiError> {
-    if caller.is_admin() || caller.is_auditor() {
+    let Some(me) = unit_viewer(caller)? else {
         return Ok(());
-    }
-    let Some(me) = caller.nip() else {
-        return caller.require_reader(false);
     };
-    let oversees = dashboards(state)?
-        .oversees(at, me.as_str(), code, year)
-        .await?;
+    let oversees = dashboards(state)?.oversees(at, me, code, year).await?;
     caller.require_reader(oversees)
+}
+
+/// Who asks for a unit's data, for [`may_read_unit`] and the dashboard: `None` for admins and
+/// auditors, who read every unit; an officer's NIP, who reads the units they oversee; any other
+/// caller is refused.
+fn unit_viewer(caller: &Caller) -> Result<Option<&str>, ApiError> {
+    if caller.is_admin() || caller.is_auditor() {
+        return Ok(None);
+    }
+    match caller.nip() {
+        Some(me) => Ok(Some(me.as_str())),
+        None => caller.require_reader(false).map(|()| None),
+    }
 }
 
 /// The dashboard cache, or 503 where this service runs no projector.
@@ -527,17 +535,7 @@ async fn get_dashboard(
     let p = projector(&state)?;
     let position = ready_at(p, q.min_position).await?;
     // As [`may_read_unit`], then the dashboard, from one refresh of the cache.
-    let refused = || {
-        caller
-            .require_reader(false)
-            .err()
-            .unwrap_or_else(|| ApiError::forbidden("Anda tidak berhak melihat data ini."))
-    };
-    let viewer = match caller.nip() {
-        _ if caller.is_admin() || caller.is_auditor() => None,
-        Some(me) => Some(me.as_str()),
-        None => return Err(refused()),
-    };
+    let viewer = unit_viewer(&caller)?;
     let d = dashboards(&state)?
         .dashboard_for(
             &state.app.config,
@@ -550,7 +548,11 @@ async fn get_dashboard(
         )
         .await?;
     match d {
-        None => Err(refused()),
+        // A viewer who does not oversee the unit, refused as `may_read_unit` refuses them.
+        None => Err(caller
+            .require_reader(false)
+            .err()
+            .unwrap_or_else(|| ApiError::forbidden("Anda tidak berhak melihat data ini."))),
         Some(Some(d)) => Ok(at_position(d, position)),
         Some(None) => Err(ApiError::not_found("Unit")),
     }

@@ -169,8 +169,8 @@ impl Projection for Audit {
             return;
         }
         let e = &env.event;
-        // The event's data goes into the entry as it is stored (not parsed and written again);
-        // data that is not JSON is shown as null.
+        // The event's data goes into the entry as it is stored (not parsed and written again).
+        // It is JSON: an event whose data is not decodes as `Other` and is about no one.
         let data: &RawValue = serde_json::from_str(&e.data).unwrap_or(RawValue::NULL);
         let needs_hints =
             env.meta.actor.is_none() || env.meta.reason.is_none() || env.meta.client_time.is_none();
@@ -252,7 +252,7 @@ pub struct AuditFilter {
 /// The stored documents of an officer's audit trail, newest first. Each is the JSON text of its
 /// [`AuditEntry`] as the fold wrote it, so an answer can carry it as it is ([`audit_json`]).
 pub async fn audit_trail_docs(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result<Vec<String>> {
-    let limit = usize::try_from(f.limit.unwrap_or(1000).clamp(1, 100_000)).unwrap_or(100_000);
+    let limit = f.limit.unwrap_or(1000).clamp(1, 100_000);
     let one_type = (f.types.len() == 1).then(|| f.types[0].clone());
     let rows = db
         .keyed_docs(
@@ -266,7 +266,7 @@ pub async fn audit_trail_docs(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result
                 Val::Int(Some(if f.types.len() > 1 {
                     100_000
                 } else {
-                    i64::try_from(limit).unwrap_or(100_000)
+                    i64::from(limit)
                 })),
             ],
         )
@@ -275,7 +275,7 @@ pub async fn audit_trail_docs(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result
         .into_iter()
         .filter(|(event_type, _)| f.types.len() <= 1 || f.types.contains(event_type))
         .map(|(_, doc)| doc)
-        .take(limit)
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
     Ok(docs)
 }
@@ -404,7 +404,8 @@ mod tests {
         }
     }
 
-    fn entries(e: RecordedEvent) -> Vec<AuditEntry> {
+    /// The trail entries the fold writes for one event.
+    fn trail_of(e: RecordedEvent) -> Vec<AuditEntry> {
         let mut audit = Audit::default();
         audit.apply(&Envelope::new(e));
         let mut changes = Changes::default();
@@ -424,6 +425,14 @@ mod tests {
         format!("skp-{OFFICER}_2025_1")
     }
 
+    fn withdrawn(reason: &str) -> PlanEvent {
+        PlanEvent::ReportWithdrawn {
+            report_id: uuid::Uuid::nil(),
+            reason: reason.into(),
+            at: "2025-04-02T03:00:00Z".parse().unwrap(),
+        }
+    }
+
     #[test]
     fn without_metadata_the_trail_takes_actor_reason_and_client_time_from_the_data() {
         let approved = PlanEvent::PlanApproved {
@@ -433,7 +442,7 @@ mod tests {
         };
         let e = recorded(&stream(), &approved, "{}");
         let data = e.data_json();
-        let got = entries(e);
+        let got = trail_of(e);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].nip, OFFICER);
         assert_eq!(got[0].actor.as_deref(), Some(BOSS));
@@ -441,28 +450,22 @@ mod tests {
         // The data is kept as stored.
         assert_eq!(got[0].data, data);
 
-        let withdrawn = PlanEvent::ReportWithdrawn {
-            report_id: uuid::Uuid::nil(),
-            reason: "salah input".into(),
-            at: "2025-04-02T03:00:00Z".parse().unwrap(),
-        };
-        let got = entries(recorded(&stream(), &withdrawn, "null"));
+        let got = trail_of(recorded(&stream(), &withdrawn("salah input"), "null"));
         assert_eq!(got[0].reason.as_deref(), Some("salah input"));
         assert_eq!(got[0].actor, None);
     }
 
     #[test]
     fn metadata_wins_over_the_data() {
-        let withdrawn = PlanEvent::ReportWithdrawn {
-            report_id: uuid::Uuid::nil(),
-            reason: "salah input".into(),
-            at: "2025-04-02T03:00:00Z".parse().unwrap(),
-        };
         let meta = serde_json::json!({
             "actor": OFFICER, "role": "PEGAWAI", "reason": "dari metadata",
             "client_time": "2025-04-01T00:00:00Z", "request_id": 42,
         });
-        let got = entries(recorded(&stream(), &withdrawn, &meta.to_string()));
+        let got = trail_of(recorded(
+            &stream(),
+            &withdrawn("salah input"),
+            &meta.to_string(),
+        ));
         assert_eq!(got[0].actor.as_deref(), Some(OFFICER));
         assert_eq!(got[0].role.as_deref(), Some("PEGAWAI"));
         assert_eq!(got[0].reason.as_deref(), Some("dari metadata"));
@@ -474,15 +477,10 @@ mod tests {
     }
 
     #[test]
-    fn data_that_is_not_json_is_kept_as_null() {
-        let withdrawn = PlanEvent::ReportWithdrawn {
-            report_id: uuid::Uuid::nil(),
-            reason: "x".into(),
-            at: "2025-04-02T03:00:00Z".parse().unwrap(),
-        };
-        let mut e = recorded(&stream(), &withdrawn, "{}");
+    fn an_event_whose_data_is_not_json_has_no_entry() {
+        let mut e = recorded(&stream(), &withdrawn("x"), "{}");
         e.data = "not json".into();
         // Undecodable events are about no one the trail can name.
-        assert!(entries(e).is_empty());
+        assert!(trail_of(e).is_empty());
     }
 }

@@ -235,7 +235,7 @@ struct RawMeta<'a> {
 }
 
 /// A raw JSON value as text: a string's contents, `None` for `null`, any other value as JSON.
-pub(crate) fn raw_text(raw: Option<&serde_json::value::RawValue>) -> Option<String> {
+fn raw_text(raw: Option<&serde_json::value::RawValue>) -> Option<String> {
     let raw = raw?.get();
     if raw == "null" {
         None

@@ -123,17 +123,23 @@ fn line<'a>(v: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no line for {code} in {v}"))
 }
 
-async fn a_new_report_shows_in_the_cached_dashboard(kind: Kind) {
-    let Some(b) = Backend::new(kind).await else {
-        return;
-    };
+/// Units, one officer in DINKES with an approved SKP for 2025, and the service caught up.
+async fn one_approved_plan(b: &Backend) -> (Writer, Api) {
     let mut w = Writer::new(b.store.clone());
     scenario::units(&mut w).await;
     scenario::officer(&mut w, &nip(1), "DINKES", &boss()).await;
     scenario::approved_plan(&mut w, &nip(1), "DINKES", "2025-01-20T01:00:00Z", false).await;
-    let api = Api::new(&b).await;
-    let url = "/api/v1/units/PEMKO/dashboard/2025?period=TW1";
+    let api = Api::new(b).await;
     api.catch_up().await;
+    (w, api)
+}
+
+async fn a_new_report_shows_in_the_cached_dashboard(kind: Kind) {
+    let Some(b) = Backend::new(kind).await else {
+        return;
+    };
+    let (mut w, api) = one_approved_plan(&b).await;
+    let url = "/api/v1/units/PEMKO/dashboard/2025?period=TW1";
     let v = api
         .get(url, Some(&api.admin))
         .await
@@ -202,12 +208,7 @@ async fn a_change_names_the_tables_it_wrote(kind: Kind) {
     let Some(b) = Backend::new(kind).await else {
         return;
     };
-    let mut w = Writer::new(b.store.clone());
-    scenario::units(&mut w).await;
-    scenario::officer(&mut w, &nip(1), "DINKES", &boss()).await;
-    scenario::approved_plan(&mut w, &nip(1), "DINKES", "2025-01-20T01:00:00Z", false).await;
-    let api = Api::new(&b).await;
-    api.catch_up().await;
+    let (mut w, api) = one_approved_plan(&b).await;
     let mut feed = api.projector.subscribe();
     let changes = |feed: &mut tokio::sync::broadcast::Receiver<
         kinerja::projections::LiveChange,

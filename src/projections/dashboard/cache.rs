@@ -419,12 +419,11 @@ impl DashboardCache {
         period: Period,
         now: DateTime<Utc>,
     ) -> Result<Option<Dashboard>> {
-        let mut guard = self.state.lock().await;
-        let (feed, st) = &mut *guard;
-        self.ready(feed, st, at, Some(year)).await?;
-        Ok(boards(st, config, &[code], year, period, now)
-            .pop()
-            .flatten())
+        // Staff read every unit: always `Some`.
+        let d = self
+            .dashboard_for(config, at, None, code, year, period, now)
+            .await?;
+        Ok(d.flatten())
     }
 
     /// Every unit and the dashboards of `codes` (in order), from one refresh of the cache as of
@@ -504,24 +503,22 @@ impl DashboardCache {
 
 /// [`DashboardCache::oversees`] over the cached inputs.
 fn oversees(st: &State, nip: &str, code: &str, year: i32) -> bool {
-    {
-        let (Some(units), Some(officers)) = (st.units.as_ref(), st.officers.as_ref()) else {
-            return false;
-        };
-        let heads = ancestors(units, code)
-            .iter()
-            .any(|c| units.get(c).and_then(|u| u.head.as_deref()) == Some(nip));
-        if heads {
-            return true;
-        }
-        subtree(units, code).iter().any(|c| {
-            st.by_unit.get(c).into_iter().flatten().any(|o| {
-                officers
-                    .get(o)
-                    .is_some_and(|(_, d)| d.is_appraised_by(nip, Some(year)))
-            })
-        })
+    let (Some(units), Some(officers)) = (st.units.as_ref(), st.officers.as_ref()) else {
+        return false;
+    };
+    let heads = ancestors(units, code)
+        .iter()
+        .any(|c| units.get(c).and_then(|u| u.head.as_deref()) == Some(nip));
+    if heads {
+        return true;
     }
+    subtree(units, code).iter().any(|c| {
+        st.by_unit.get(c).into_iter().flatten().any(|o| {
+            officers
+                .get(o)
+                .is_some_and(|(_, d)| d.is_appraised_by(nip, Some(year)))
+        })
+    })
 }
 
 /// The dashboards of `codes` (in order) from the cached inputs (`None` for an unknown unit, or
