@@ -782,9 +782,9 @@ async fn render_change(
 ) -> Result<Event, ApiError> {
     let topics: Vec<Topic> = topics.into_iter().filter(|t| scope.admits(t)).collect();
     // The scorecards read side by side (one statement each), then the dashboards in one pass
-    // over the cache. Not at the same time: the dashboards are read after the scorecards, so
-    // they are at least as new as them (a scorecard read later could show a commit past
-    // `position` that the dashboards beside it do not).
+    // over the cache. Each is as of at least `position`, and either may already show a later
+    // commit (a scorecard read can see a commit whose change message the cache has not taken
+    // yet); that commit's own `change` event then carries both as of at least its position.
     let cards = futures::future::try_join_all(topics.iter().filter_map(|t| match t {
         Topic::Scorecard { nip, year } => Some(scorecard::scorecard(
             p.db(),

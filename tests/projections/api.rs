@@ -248,4 +248,26 @@ impl Sse {
             }
         }
     }
+
+    /// For each of `preds`, the first event that satisfies it, reading until every one has been
+    /// seen (`None` when the time runs out first). The documents of one event are each as of at
+    /// least its position, so two that change in one commit may arrive in different events.
+    pub async fn until_each(
+        &mut self,
+        timeout: Duration,
+        preds: &[&dyn Fn(&SseEvent) -> bool],
+    ) -> Option<Vec<SseEvent>> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut found: Vec<Option<SseEvent>> = vec![None; preds.len()];
+        while found.iter().any(Option::is_none) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let e = self.next(left).await?;
+            for (slot, pred) in found.iter_mut().zip(preds) {
+                if slot.is_none() && pred(&e) {
+                    *slot = Some(e.clone());
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
 }
