@@ -45,7 +45,8 @@ impl Api {
             .unwrap();
         let tokens = TokenRegistry::load(b.store.as_ref()).await.unwrap();
         let mut projector = b.projector().await;
-        projector.wait_limit = Duration::from_millis(300);
+        // Generous for a loaded CI machine; the two 503 checks wait it out in full.
+        projector.wait_limit = Duration::from_secs(2);
         let projector = Arc::new(projector);
         let state = AppState::new(app, tokens, None, Some(projector.clone()));
         Self {
