@@ -547,14 +547,11 @@ async fn get_dashboard(
             Utc::now(),
         )
         .await?;
-    match d {
-        // A viewer who does not oversee the unit, refused as `may_read_unit` refuses them.
-        None => Err(caller
-            .require_reader(false)
-            .err()
-            .unwrap_or_else(|| ApiError::forbidden("Anda tidak berhak melihat data ini."))),
-        Some(Some(d)) => Ok(at_position(d, position)),
-        Some(None) => Err(ApiError::not_found("Unit")),
+    // `None`: a viewer who does not oversee the unit, refused as `may_read_unit` refuses them.
+    caller.require_reader(d.is_some())?;
+    match d.flatten() {
+        Some(d) => Ok(at_position(d, position)),
+        None => Err(ApiError::not_found("Unit")),
     }
 }
 

@@ -234,20 +234,14 @@ impl Sse {
         }
     }
 
-    /// The next `change` event that carries `pred`, skipping others.
+    /// The next event that satisfies `pred`, skipping others.
     pub async fn until(
         &mut self,
         timeout: Duration,
-        mut pred: impl FnMut(&SseEvent) -> bool,
+        pred: impl Fn(&SseEvent) -> bool,
     ) -> Option<SseEvent> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let e = self.next(left).await?;
-            if pred(&e) {
-                return Some(e);
-            }
-        }
+        let mut found = self.until_each(timeout, &[&pred]).await?;
+        found.pop()
     }
 
     /// For each of `preds`, the first event that satisfies it, reading until every one has been

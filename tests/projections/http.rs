@@ -607,6 +607,13 @@ async fn dashboard_surveys_public_summary_and_training_over_http_postgres() {
     dashboard_survey_training(Kind::Postgres).await;
 }
 
+/// Whether one of `e`'s changes satisfies `pred`.
+fn has_change(e: &crate::api::SseEvent, pred: impl Fn(&serde_json::Value) -> bool) -> bool {
+    e.data["changes"]
+        .as_array()
+        .is_some_and(|cs| cs.iter().any(pred))
+}
+
 fn scorecard_of(e: &crate::api::SseEvent, nip: &str) -> Option<serde_json::Value> {
     e.data["changes"]
         .as_array()?
@@ -651,11 +658,9 @@ async fn live_feed(kind: Kind) {
     // Officer 2 is in DINKES, so the appraiser also sees the unit's dashboard (in the same event
     // or a later one: each document of an event is as of at least its position).
     let unit_approved = |e: &crate::api::SseEvent| {
-        e.data["changes"].as_array().is_some_and(|cs| {
-            cs.iter().any(|c| {
-                c["topic"] == serde_json::json!({"kind": "dashboard", "unit": "DINKES"})
-                    && c["dashboard"]["total"]["plans"]["approved"] == 1
-            })
+        has_change(e, |c| {
+            c["topic"] == serde_json::json!({"kind": "dashboard", "unit": "DINKES"})
+                && c["dashboard"]["total"]["plans"]["approved"] == 1
         })
     };
     let seen = boss_feed
@@ -672,18 +677,15 @@ async fn live_feed(kind: Kind) {
     );
     // DINKES's dashboard is inside PEMKO's, which the auditor may also see.
     let inside_pemko = |e: &crate::api::SseEvent| {
-        e.data["changes"].as_array().is_some_and(|cs| {
-            cs.iter().any(|c| {
-                c["topic"]["kind"] == "dashboard"
-                    && c["also_changes"] == serde_json::json!(["PEMKO"])
-            })
+        has_change(e, |c| {
+            c["topic"]["kind"] == "dashboard" && c["also_changes"] == serde_json::json!(["PEMKO"])
         })
     };
     let seen = auditor_feed
         .until_each(Duration::from_secs(5), &[&approved, &inside_pemko])
         .await
         .expect("the auditor receives it");
-    let e = seen[0].clone();
+    let last_seen = seen[0].id.unwrap();
     // The colleague sees positions, never officer 1's scorecard.
     let seen = colleague_feed
         .until(Duration::from_millis(1500), |e| {
@@ -691,7 +693,6 @@ async fn live_feed(kind: Kind) {
         })
         .await;
     assert!(seen.is_none());
-    let last_seen = e.id.unwrap();
     drop(boss_feed);
 
     // Disconnected: a report is filed. Reconnecting with Last-Event-ID delivers it first.
