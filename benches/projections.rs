@@ -2,8 +2,10 @@
 //!
 //! - `rebuild`: every projection dropped and rebuilt from the domain log (`{backend}/projector`)
 //!   vs a plain read of the same log (`{backend}/read_log`) and the same events folded in memory
-//!   without I/O on one thread (`fold_in_memory`): medians of a few runs, printed as `rebuild …`
-//!   lines (criterion's ten samples minimum is too long for a million events);
+//!   without I/O on one thread (`fold_in_memory`), split into the decode and each projection's
+//!   own fold (`fold_in_memory/{name}`), and the same pages' row changes committed without any
+//!   fold (`{backend}/commit_only`, the write floor): medians of a few runs, printed as
+//!   `rebuild …` lines (criterion's ten samples minimum is too long for a million events);
 //! - `scorecard/{backend}/query` (the scorecard of a random one of 6,000 officers from the read
 //!   model) vs `scorecard/{backend}/pk_lookup` (one `rm_officer` row by primary key). Criterion
 //!   reports medians; the p50 and p99 of 20,000 single calls of each are printed
@@ -646,7 +648,9 @@ fn report_rebuild(name: &str, median: Duration, events: u64, baseline: Option<Du
 /// 1,000,000 for the figures of PROJECTIONS.md), median of `KINERJA_BENCH_RUNS` (default 3) runs
 /// of each, printed as `rebuild …` lines: the baseline `read_log` (every page of `$all` read,
 /// nothing else), `fold_in_memory` (the same events decoded and folded by the same projections
-/// into row changes, one page at a time, without I/O) and `{backend}/projector`
+/// into row changes, one page at a time, without I/O; then the decode alone and each projection
+/// alone over decoded events), `{backend}/commit_only` (the same pages' row changes, folded
+/// beforehand, committed into fresh tables: the write floor) and `{backend}/projector`
 /// (`Projector::rebuild(None)`: tables dropped, pages of 20,000 read, folded and committed with
 /// their checkpoints). Criterion's minimum of ten samples would make the 1M run take an hour.
 fn rebuild(_c: &mut Criterion) {
@@ -695,7 +699,95 @@ fn rebuild(_c: &mut Criterion) {
                 start.elapsed()
             });
             report_rebuild("fold_in_memory (one thread)", fold, total, Some(read));
+            // Where the fold's time goes: the decode alone, then each projection alone over
+            // envelopes decoded beforehand (the projector folds them side by side, so the
+            // slowest one bounds its fold stage).
+            let decode = median_of(runs, || {
+                let start = Instant::now();
+                for e in &events {
+                    std::hint::black_box(Envelope::new(e.clone()));
+                }
+                start.elapsed()
+            });
+            report_rebuild(
+                "fold_in_memory/decode (one thread)",
+                decode,
+                total,
+                Some(read),
+            );
+            let envs: Vec<Envelope> = events.iter().cloned().map(Envelope::new).collect();
+            for name in kinerja::projections::names() {
+                let folded = median_of(runs, || {
+                    let mut all = kinerja::projections::all();
+                    all.retain(|p| p.name() == name);
+                    let start = Instant::now();
+                    for chunk in envs.chunks(20_000) {
+                        let mut changes = Changes::default();
+                        let mut topics = Vec::new();
+                        for env in chunk {
+                            all[0].apply(env);
+                        }
+                        all[0].flush(&mut changes, &mut topics);
+                        std::hint::black_box(changes.rows.len());
+                    }
+                    start.elapsed()
+                });
+                report_rebuild(
+                    &format!("fold_in_memory/{name} (one thread, decoded beforehand)"),
+                    folded,
+                    total,
+                    Some(read),
+                );
+            }
         }
+        // The write floor: the same pages' row changes, folded beforehand, committed one
+        // transaction a page into fresh tables, nothing else running.
+        let pages: Vec<Changes> = {
+            let events = rt.block_on(read_everything(store.as_ref()));
+            let mut all = kinerja::projections::all();
+            events
+                .chunks(20_000)
+                .map(|chunk| {
+                    let mut changes = Changes::default();
+                    let mut topics = Vec::new();
+                    for e in chunk {
+                        let env = Envelope::new(e.clone());
+                        for p in &mut all {
+                            p.apply(&env);
+                        }
+                    }
+                    for p in &mut all {
+                        p.flush(&mut changes, &mut topics);
+                    }
+                    changes
+                })
+                .collect()
+        };
+        let tables: std::collections::HashMap<
+            &'static str,
+            &'static kinerja::projections::TableDef,
+        > = kinerja::projections::all()
+            .iter()
+            .flat_map(|p| p.tables().iter())
+            .map(|t| (t.name, t))
+            .collect();
+        let commit = median_of(runs, || {
+            rt.block_on(async {
+                for p in kinerja::projections::all() {
+                    db.reinstall(p.as_ref()).await.unwrap();
+                }
+            });
+            let pages = pages.clone();
+            let start = Instant::now();
+            rt.block_on(async {
+                for changes in pages {
+                    assert!(db.commit(&tables, changes, &[]).await.unwrap());
+                }
+            });
+            start.elapsed()
+        });
+        report_rebuild(&format!("{name}/commit_only"), commit, total, Some(read));
+        drop(pages);
         let mut projector = rt.block_on(Projector::new(db, store.clone())).unwrap();
         projector.page = 20_000;
         let rebuilt = median_of(runs, || {

@@ -23,7 +23,7 @@
 //! - A version bump (or `kinerja rebuild NAME`) drops the projection's tables, recreates them and
 //!   replays from position 0.
 //! - Rows are upserted in multi-row statements, deduplicated by key within a batch: on SQLite up
-//!   to 32,000 parameters a statement, on PostgreSQL one `unnest` of arrays per table and batch.
+//!   to 4,000 parameters a statement, on PostgreSQL one `unnest` of arrays per table and batch.
 //!
 //! # Layout
 //!
