@@ -247,3 +247,44 @@ async fn read_models_ahead_of_their_log_are_rebuilt() {
     catch_up(&p).await;
     assert_eq!(p.position(), backup_head);
 }
+
+#[tokio::test]
+async fn a_big_commit_writes_every_row_and_leaves_checkpointing_as_it_was() {
+    use kinerja::projections::db::BIG_BATCH_ROWS;
+    use kinerja::projections::{Changes, Val};
+
+    let b = Backend::new(Kind::Sqlite).await.expect("sqlite");
+    let db = ReadDb::open(&b.url).await.unwrap();
+    let projections = kinerja::projections::all();
+    let audit = projections.iter().find(|p| p.name() == "audit").unwrap();
+    db.reinstall(audit.as_ref()).await.unwrap();
+    let tables = audit.tables().iter().map(|t| (t.name, t)).collect();
+    let rows = BIG_BATCH_ROWS + 1_000;
+    let mut changes = Changes::default();
+    for i in 0..rows {
+        let k = format!("award-{i:08}");
+        let doc = format!(r#"{{"stream_id":"{k}","nip":"{i:018}"}}"#);
+        changes.upsert("rm_audit_owner", vec![Val::from(k), Val::from(doc)]);
+    }
+    assert!(db.commit(&tables, changes, &[]).await.unwrap());
+    let stored = db.dump("rm_audit_owner").await.unwrap();
+    assert_eq!(stored.len(), rows);
+    assert_eq!(stored[0].0, "award-00000000");
+    assert_eq!(stored[rows - 1].0, format!("award-{:08}", rows - 1));
+
+    // Every connection of the pool checkpoints on commit again (SQLite's default, 1,000 pages).
+    let ReadDb::Sqlite(pool) = &db else {
+        unreachable!("a SQLite backend")
+    };
+    let mut held = Vec::new();
+    for _ in 0..pool.size() {
+        let mut conn = pool.acquire().await.unwrap();
+        let pages: i64 = sqlx::query_scalar("pragma wal_autocheckpoint")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(pages, 1000);
+        held.push(conn);
+    }
+    assert!(!held.is_empty());
+}
