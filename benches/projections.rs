@@ -52,7 +52,7 @@ use kinerja::domain::{
     UnitEvent, rules,
 };
 use kinerja::projections::dashboard::{self, cache::DashboardCache};
-use kinerja::projections::{Changes, Envelope, Projector, ReadDb, Val, scorecard};
+use kinerja::projections::{Changes, Envelope, Projection, Projector, ReadDb, Val, scorecard};
 use kinerja::store::writer::WriterOptions;
 use kinerja::store::{
     EventStore, ExpectedRevision, NewEvent, RecordedEvent, StreamId, postgres::PostgresStore,
@@ -624,6 +624,23 @@ async fn read_everything(store: &dyn EventStore) -> Vec<RecordedEvent> {
 // Benches
 // ------------------------------------------------------------------------------------------------
 
+/// One page of events decoded and folded by every projection of `all`: the row changes they
+/// flush.
+fn fold_page(all: &mut [Box<dyn Projection>], page: &[RecordedEvent]) -> Changes {
+    let mut changes = Changes::default();
+    let mut topics = Vec::new();
+    for e in page {
+        let env = Envelope::new(e.clone());
+        for p in all.iter_mut() {
+            p.apply(&env);
+        }
+    }
+    for p in all.iter_mut() {
+        p.flush(&mut changes, &mut topics);
+    }
+    changes
+}
+
 /// Time `f` `runs` times; the median.
 fn median_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     let mut times: Vec<Duration> = (0..runs.max(1)).map(|_| f()).collect();
@@ -683,18 +700,7 @@ fn rebuild(_c: &mut Criterion) {
                 let mut all = kinerja::projections::all();
                 let start = Instant::now();
                 for chunk in events.chunks(20_000) {
-                    let mut changes = Changes::default();
-                    let mut topics = Vec::new();
-                    for e in chunk {
-                        let env = Envelope::new(e.clone());
-                        for p in &mut all {
-                            p.apply(&env);
-                        }
-                    }
-                    for p in &mut all {
-                        p.flush(&mut changes, &mut topics);
-                    }
-                    std::hint::black_box(changes.rows.len());
+                    std::hint::black_box(fold_page(&mut all, chunk).rows.len());
                 }
                 start.elapsed()
             });
@@ -747,20 +753,7 @@ fn rebuild(_c: &mut Criterion) {
             let mut all = kinerja::projections::all();
             events
                 .chunks(20_000)
-                .map(|chunk| {
-                    let mut changes = Changes::default();
-                    let mut topics = Vec::new();
-                    for e in chunk {
-                        let env = Envelope::new(e.clone());
-                        for p in &mut all {
-                            p.apply(&env);
-                        }
-                    }
-                    for p in &mut all {
-                        p.flush(&mut changes, &mut topics);
-                    }
-                    changes
-                })
+                .map(|chunk| fold_page(&mut all, chunk))
                 .collect()
         };
         let tables: std::collections::HashMap<
