@@ -141,10 +141,11 @@ impl SqliteStore {
         &self,
         sql: &str,
         binds: &[Bind<'_>],
+        limit: usize,
         expected: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.readers
-            .read_events(sql, binds, expected.min(PAGE_CAPACITY))
+            .read_events(sql, binds, limit, expected.min(PAGE_CAPACITY))
     }
 }
 
@@ -187,11 +188,8 @@ impl EventStore for SqliteStore {
         };
         self.fetch(
             sql,
-            &[
-                Bind::Text(stream.as_str()),
-                Bind::Int(revision),
-                Bind::Int(sql_limit(limit)),
-            ],
+            &[Bind::Text(stream.as_str()), Bind::Int(revision)],
+            limit,
             0,
         )
         .await
@@ -215,7 +213,8 @@ impl EventStore for SqliteStore {
         let expected = expected_after(*self.head.borrow(), after, limit);
         self.fetch(
             include_str!("sql/read_all.sql"),
-            &[Bind::Int(sql_int(after)), Bind::Int(sql_limit(limit))],
+            &[Bind::Int(sql_int(after))],
+            limit,
             expected,
         )
         .await
@@ -229,11 +228,8 @@ impl EventStore for SqliteStore {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.fetch(
             include_str!("sql/read_category.sql"),
-            &[
-                Bind::Text(category),
-                Bind::Int(sql_int(after)),
-                Bind::Int(sql_limit(limit)),
-            ],
+            &[Bind::Text(category), Bind::Int(sql_int(after))],
+            limit,
             0,
         )
         .await
@@ -247,11 +243,8 @@ impl EventStore for SqliteStore {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.fetch(
             include_str!("sql/read_event_type.sql"),
-            &[
-                Bind::Text(event_type),
-                Bind::Int(sql_int(after)),
-                Bind::Int(sql_limit(limit)),
-            ],
+            &[Bind::Text(event_type), Bind::Int(sql_int(after))],
+            limit,
             0,
         )
         .await

@@ -124,10 +124,20 @@ impl Prepared<'_> {
     pub fn run(
         &mut self,
         binds: &[Bind<'_>],
+        on_row: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.run_up_to(binds, usize::MAX, on_row)
+    }
+
+    /// As [`Prepared::run`], stopping after `max_rows` rows.
+    pub fn run_up_to(
+        &mut self,
+        binds: &[Bind<'_>],
+        max_rows: usize,
         mut on_row: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         match &self.statement {
-            Some(statement) => statement.run(binds, &mut on_row),
+            Some(statement) => statement.run(binds, max_rows, &mut on_row),
             None => Err(StoreError::Backend("statement already released".into())),
         }
     }
@@ -282,17 +292,23 @@ impl Readers {
     }
 
     /// Run `sql` (which selects the event columns in the order of
-    /// [`crate::store::row::EventRow`]) with `binds` and return its rows as events, in a vector
-    /// made for `capacity` of them.
+    /// [`crate::store::row::EventRow`]) with `binds` and return its first `limit` rows as
+    /// events, in a vector made for `capacity` of them.
+    ///
+    /// The limit is applied here, by stepping no further, not by a bound `limit ?`: SQLite
+    /// plans a statement for the value bound to its LIMIT, so each new binding of it expires
+    /// the prepared statement and the next step prepares it again (`sqlite3Reprepare`), which
+    /// cost the service about a sixth of its CPU under the demo load (BENCHMARKS.md).
     pub fn read_events(
         &self,
         sql: &str,
         binds: &[Bind<'_>],
+        limit: usize,
         capacity: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.with(|c| {
-            let mut events = Vec::with_capacity(capacity);
-            c.prepare(sql)?.run(binds, |row| {
+            let mut events = Vec::with_capacity(capacity.min(limit));
+            c.prepare(sql)?.run_up_to(binds, limit, |row| {
                 events.push(row.event()?);
                 Ok(())
             })?;
@@ -358,14 +374,16 @@ impl Statement {
         }
     }
 
-    /// Bind, then step to the end, handing each row to `on_row`; the statement is reset and its
-    /// parameters cleared on every path, so it can run again and keeps no borrowed bytes.
+    /// Bind, then step to the end or through `max_rows` rows, handing each row to `on_row`; the
+    /// statement is reset and its parameters cleared on every path, so it can run again and
+    /// keeps no borrowed bytes.
     fn run(
         &self,
         binds: &[Bind<'_>],
+        max_rows: usize,
         on_row: &mut impl FnMut(&Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let result = self.bind_and_step(binds, on_row);
+        let result = self.bind_and_step(binds, max_rows, on_row);
         // SAFETY: the statement is live; resetting and clearing it drops every reference to the
         // bound bytes (bound without copying) before `binds` goes out of scope.
         unsafe {
@@ -378,6 +396,7 @@ impl Statement {
     fn bind_and_step(
         &self,
         binds: &[Bind<'_>],
+        max_rows: usize,
         on_row: &mut impl FnMut(&Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         for (i, bind) in binds.iter().enumerate() {
@@ -407,7 +426,7 @@ impl Statement {
                 return Err(error(self.db, rc));
             }
         }
-        loop {
+        for _ in 0..max_rows {
             // SAFETY: the statement is live and bound; no `Row` of the previous step is alive.
             match unsafe { ffi::sqlite3_step(self.stmt.as_ptr()) } {
                 ffi::SQLITE_ROW => on_row(&Row { statement: self })?,
@@ -415,6 +434,7 @@ impl Statement {
                 rc => return Err(error(self.db, rc)),
             }
         }
+        Ok(())
     }
 }
 
