@@ -201,6 +201,45 @@ fn upsert_unnest(t: &TableDef) -> String {
     )
 }
 
+/// A read whose text differs between the backends (a list bound as one JSON array is
+/// unpacked by `json_each` on SQLite, by `jsonb_array_elements_text` on PostgreSQL): the files
+/// `projections/queries/{name}.sqlite.sql` and `….postgres.sql`, taken by [`per_backend!`].
+#[derive(Debug, Clone, Copy)]
+pub struct PerBackend {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl PerBackend {
+    fn of(self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
+}
+
+/// The [`PerBackend`] query `projections/queries/{name}.{sqlite,postgres}.sql`.
+#[macro_export]
+macro_rules! per_backend {
+    ($name:literal) => {
+        $crate::projections::db::PerBackend {
+            sqlite: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/projections/queries/",
+                $name,
+                ".sqlite.sql"
+            )),
+            postgres: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/projections/queries/",
+                $name,
+                ".postgres.sql"
+            )),
+        }
+    };
+}
+
 impl ReadDb {
     /// Open the read side of the event store at `url` (`sqlite:…` or `postgres:…`), in its
     /// default place ([`read_url_for`]).
@@ -488,6 +527,15 @@ impl ReadDb {
         binds: &[Val],
     ) -> Result<Vec<(String, String)>> {
         self.fetch_as(sql, binds).await
+    }
+
+    /// [`Self::keyed_docs`] of the text of `sql` for this backend.
+    pub async fn keyed_docs_of(
+        &self,
+        sql: PerBackend,
+        binds: &[Val],
+    ) -> Result<Vec<(String, String)>> {
+        self.fetch_as(sql.of(self.backend()), binds).await
     }
 
     /// The rows of a query with `binds` (`$1`, `$2`, … in order), decoded by position.

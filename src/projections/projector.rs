@@ -46,6 +46,10 @@ pub struct LiveChange {
     /// The read-model tables the batch wrote rows of, sorted (empty: not known).
     #[serde(default)]
     pub tables: Vec<String>,
+    /// The NIPs of the officers whose `rm_officer` rows the batch wrote, sorted: complete
+    /// whenever `tables` is known, so a follower re-reads those officers, not whole units.
+    #[serde(default)]
+    pub officers: Vec<String>,
 }
 
 impl LiveChange {
@@ -103,6 +107,7 @@ struct Committed {
     last: Position,
     topics: Vec<Topic>,
     tables: Vec<String>,
+    officers: Vec<String>,
 }
 
 /// The tables a batch writes rows of, sorted (the rows are keyed by table first).
@@ -114,6 +119,16 @@ fn tables_of(changes: &Changes) -> Vec<String> {
         }
     }
     tables
+}
+
+/// The keys of the rows of `table` a batch writes, sorted.
+fn keys_of(changes: &Changes, table: &'static str) -> Vec<String> {
+    changes
+        .rows
+        .range((table, String::new())..)
+        .take_while(|((t, _), _)| *t == table)
+        .map(|((_, k), _)| k.clone())
+        .collect()
 }
 
 /// Pages of at least this many events are decoded and folded on several threads.
@@ -480,6 +495,7 @@ impl Projector {
                 events_done += n;
                 let (db, tables) = (self.db.clone(), self.tables.clone());
                 let written = tables_of(&batch.changes);
+                let officers = keys_of(&batch.changes, "rm_officer");
                 committing = Some(tokio::spawn(async move {
                     let ok = db.commit(&tables, batch.changes, &batch.moves).await?;
                     if !ok {
@@ -491,6 +507,7 @@ impl Projector {
                         last: batch.last,
                         topics: batch.topics,
                         tables: written,
+                        officers,
                     })
                 }));
             }
@@ -544,6 +561,7 @@ impl Projector {
             position: done.last,
             topics: topics.into_iter().collect(),
             tables: done.tables,
+            officers: done.officers,
         });
         Ok(())
     }

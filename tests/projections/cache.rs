@@ -228,6 +228,21 @@ async fn a_change_names_the_tables_it_wrote(kind: Kind) {
             .iter()
             .all(|c| !c.tables.is_empty() && !c.wrote("rm_unit") && !c.wrote("rm_survey"))
     );
+    // It names the one officer whose row it wrote (the cache reads them, not the unit's list).
+    let officers_of = |changes: &[kinerja::projections::LiveChange]| {
+        let mut named: Vec<String> = changes.iter().flat_map(|c| c.officers.clone()).collect();
+        named.dedup();
+        named
+    };
+    assert_eq!(
+        officers_of(&after_report),
+        vec![nip(1).as_str().to_string()]
+    );
+    assert!(
+        after_report
+            .iter()
+            .all(|c| c.wrote("rm_officer") != c.officers.is_empty())
+    );
     w.emit(
         &format!("officer-{}", nip(1)),
         OfficerEvent::OfficerTransferred {
@@ -242,6 +257,10 @@ async fn a_change_names_the_tables_it_wrote(kind: Kind) {
     let after_transfer = changes(&mut feed);
     assert!(after_transfer.iter().any(|c| c.wrote("rm_officer")));
     assert!(after_transfer.iter().all(|c| !c.tables.is_empty()));
+    assert_eq!(
+        officers_of(&after_transfer),
+        vec![nip(1).as_str().to_string()]
+    );
 }
 
 #[tokio::test]

@@ -10,8 +10,12 @@
 //!   changed. A topic only marks data stale: `Scorecard { nip, year }` the officer, their SKPs
 //!   and JP of that year; `Dashboard { unit }` the unit document, the officers now in the unit
 //!   and its survey years — each only when the batch wrote rows of the table it comes from
-//!   ([`LiveChange::wrote`]). Stale data is read again from the read model when a dashboard needs
-//!   it, so every reload sees at least every commit whose message was taken before it.
+//!   ([`LiveChange::wrote`]). A message that knows its tables also names the officers whose
+//!   rows it wrote ([`LiveChange::officers`]): then only those officers are stale, not the
+//!   officer lists of their units (an officer who moved leaves the old unit's list and joins
+//!   the new one's when read again). Stale data is read again from the read model when a
+//!   dashboard needs it, so every reload sees at least every commit whose message was taken
+//!   before it.
 //! - A dashboard asked at position `p` (the committed position the handler answers with, at or
 //!   past the caller's `min_position`) is computed only once the cache has taken every message
 //!   up to `p`; it waits for them (a message follows its commit at once). When messages were
@@ -23,7 +27,7 @@
 //!   request's time (adoption and overdue evaluations depend on it).
 //!
 //! What it costs: a first dashboard of a year reads that year's SKPs once (compactly); after
-//! that a report costs one SKP read, one officer list of a unit and one unit document.
+//! that a report costs one SKP read and one officer document.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -35,6 +39,7 @@ use tokio::sync::{Mutex, broadcast};
 
 use super::super::docs::{OfficerDoc, PlanDoc, UnitDoc};
 use super::super::performance::from_doc;
+use super::super::scorecard::CompletionLine;
 use super::super::survey::{self, SurveyDoc};
 use super::super::{LiveChange, Projector, Result, Topic, Val};
 use super::{Dashboard, Inputs, PlanFigures, ancestors, assemble, subtree};
@@ -45,6 +50,17 @@ use crate::store::Position;
 /// How long a dashboard waits for the change-feed message of a commit it has seen committed
 /// before the cache gives up on the feed and reloads everything.
 pub const FEED_WAIT: Duration = Duration::from_millis(250);
+
+/// NIPs bound in one read of their SKPs and completions.
+const NIPS_PER_READ: usize = 500;
+
+/// `values` as one JSON array, the list parameter of a [`crate::per_backend!`] read.
+fn json_list(values: &[String]) -> Val {
+    Val::Text(Some(serde_json::Value::from(values).to_string()))
+}
+
+/// Up to this many changed officers are read again by NIP (in one read); past it, all of them.
+const OFFICERS_READ_BY_NIP: usize = 500;
 
 /// Years whose SKPs are kept (the least recently asked is dropped beyond this).
 pub const YEARS_KEPT: usize = 4;
@@ -130,10 +146,15 @@ impl State {
         // rows) does not make a unit's document or its surveys worth reading again.
         let (units, officers) = (change.wrote("rm_unit"), change.wrote("rm_officer"));
         let surveys = change.wrote("rm_survey");
+        // When the tables are known, so are the officers whose rows changed: only they are read
+        // again (a report rewrites its officer's row; re-reading the unit's list cost the most).
+        // Otherwise each unit with a changed officer reads its whole list again.
+        let by_officer = !change.tables.is_empty();
+        self.stale_officers.extend(change.officers.iter().cloned());
         for t in &change.topics {
             match t {
                 Topic::Scorecard { nip, year } => {
-                    if officers {
+                    if officers && !by_officer {
                         self.stale_officers.insert(nip.clone());
                     }
                     if let Some(y) = self.years.get_mut(year) {
@@ -144,7 +165,7 @@ impl State {
                     if units {
                         self.stale_units.insert(unit.clone());
                     }
-                    if officers {
+                    if officers && !by_officer {
                         self.stale_officer_units.insert(unit.clone());
                     }
                     if surveys {
@@ -205,7 +226,8 @@ impl DashboardCache {
         loop {
             match feed.try_recv() {
                 Ok(change) => st.take(&change),
-                Err(TryRecvError::Lagged(_)) => {
+                Err(TryRecvError::Lagged(n)) => {
+                    tracing::debug!(missed = n, "dashboard cache: lagged, reloading");
                     st.forget();
                     st.synced = st.synced.max(self.projector.position());
                 }
@@ -220,7 +242,8 @@ impl DashboardCache {
         while st.synced < at {
             match tokio::time::timeout(FEED_WAIT, feed.recv()).await {
                 Ok(Ok(change)) => st.take(&change),
-                Ok(Err(RecvError::Lagged(_))) => {
+                Ok(Err(RecvError::Lagged(n))) => {
+                    tracing::debug!(missed = n, "dashboard cache: lagged, reloading");
                     st.forget();
                     st.synced = st.synced.max(self.projector.position());
                 }
@@ -256,6 +279,9 @@ impl DashboardCache {
                     None => units.remove(&code),
                 };
             }
+        }
+        if st.stale_officers.len() > OFFICERS_READ_BY_NIP {
+            st.officers = None;
         }
         if st.officers.is_none() {
             st.stale_officer_units.clear();
@@ -297,14 +323,14 @@ impl DashboardCache {
                 st.put_officer(text, doc);
             }
         }
-        for nip in std::mem::take(&mut st.stale_officers) {
-            let docs = db
-                .docs(
-                    include_str!("../../../projections/queries/officer.sql"),
-                    &[Val::Text(Some(nip))],
-                )
+        let stale: Vec<String> = std::mem::take(&mut st.stale_officers).into_iter().collect();
+        if !stale.is_empty() {
+            // One read for all of them (each officer's row exists once registered, and no row
+            // is ever deleted).
+            let rows = db
+                .keyed_docs_of(crate::per_backend!("officers_in"), &[json_list(&stale)])
                 .await?;
-            for text in docs {
+            for (_, text) in rows {
                 let doc: OfficerDoc = from_doc("rm_officer", &text)?;
                 st.put_officer(text, doc);
             }
@@ -349,30 +375,32 @@ impl DashboardCache {
             return Ok(());
         };
         data.asked = asks;
-        for nip in std::mem::take(&mut data.stale_nips) {
-            let ny = [
-                Val::Text(Some(nip.clone())),
-                Val::Int(Some(i64::from(year))),
-            ];
-            let plans: Vec<PlanFigures> = db
-                .docs(
-                    include_str!("../../../projections/queries/plans_of.sql"),
-                    &ny,
-                )
+        let stale: Vec<String> = std::mem::take(&mut data.stale_nips).into_iter().collect();
+        for nips in stale.chunks(NIPS_PER_READ) {
+            // Their SKPs and completions of the year, in one read each.
+            let binds = [json_list(nips), Val::Int(Some(i64::from(year)))];
+            let mut plans: HashMap<String, Vec<PlanFigures>> = HashMap::new();
+            for (nip, text) in db
+                .keyed_docs_of(crate::per_backend!("plans_of_nips"), &binds)
                 .await?
-                .iter()
-                .map(|d| from_doc::<PlanDoc>("rm_plan", d).map(|p| PlanFigures::of(&p)))
-                .collect::<Result<_>>()?;
-            data.put_plans(&nip, plans);
-            let jp: u32 = super::super::scorecard::completions(db, &nip, year)
+            {
+                let p: PlanDoc = from_doc("rm_plan", &text)?;
+                plans.entry(nip).or_default().push(PlanFigures::of(&p));
+            }
+            let mut jp: HashMap<String, u32> = HashMap::new();
+            for (nip, text) in db
+                .keyed_docs_of(crate::per_backend!("completions_of_nips"), &binds)
                 .await?
-                .iter()
-                .map(|c| c.jp)
-                .sum();
-            if jp == 0 {
-                data.jp.remove(&nip);
-            } else {
-                data.jp.insert(nip, jp);
+            {
+                let c: CompletionLine = from_doc("rm_completion", &text)?;
+                *jp.entry(nip).or_default() += c.jp;
+            }
+            for nip in nips {
+                data.put_plans(nip, plans.remove(nip).unwrap_or_default());
+                match jp.get(nip) {
+                    Some(&j) if j > 0 => data.jp.insert(nip.clone(), j),
+                    _ => data.jp.remove(nip),
+                };
             }
         }
         for unit in std::mem::take(&mut data.stale_surveys) {
@@ -393,6 +421,12 @@ impl DashboardCache {
         year: Option<i32>,
     ) -> Result<()> {
         self.sync(feed, st, at).await;
+        let started = std::time::Instant::now();
+        let stale = (
+            st.officers.is_none(),
+            st.stale_officers.len(),
+            st.stale_officer_units.len(),
+        );
         let result = async {
             self.refresh_people(st).await?;
             if let Some(year) = year {
@@ -401,6 +435,11 @@ impl DashboardCache {
             Ok(())
         }
         .await;
+        tracing::debug!(
+            ?stale,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "dashboard cache: refreshed"
+        );
         if result.is_err() {
             // Half-refreshed data must not be trusted later.
             st.forget();
