@@ -73,7 +73,7 @@ use crate::domain::{
 use crate::store::RecordedEvent;
 
 pub use db::{Backend, ReadDb};
-pub use projector::{Lag, LiveChange, Projector, Topic};
+pub use projector::{ChangedDoc, Lag, LiveChange, Projector, Topic};
 
 /// Errors of the read side.
 #[derive(Debug, thiserror::Error)]

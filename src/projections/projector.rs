@@ -50,6 +50,54 @@ pub struct LiveChange {
     /// whenever `tables` is known, so a follower re-reads those officers, not whole units.
     #[serde(default)]
     pub officers: Vec<String>,
+    /// Every row the batch wrote of the [`CARRIED_TABLES`], when it wrote no more than
+    /// [`Projector::carried_rows`] of them and deleted none (`None` otherwise): a follower that keeps
+    /// those rows in memory takes them from here instead of reading them again.
+    #[serde(skip)]
+    pub docs: Option<Arc<[ChangedDoc]>>,
+}
+
+/// One row of a committed batch, as [`LiveChange::docs`] carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedDoc {
+    pub table: &'static str,
+    pub key: String,
+    /// The row's `doc` column.
+    pub doc: String,
+}
+
+/// The read-model tables whose rows the feed carries: what the dashboard cache keeps.
+pub const CARRIED_TABLES: [&str; 4] = ["rm_officer", "rm_plan", "rm_survey", "rm_unit"];
+
+/// A batch that writes more rows than this of the [`CARRIED_TABLES`] (a rebuild's or a
+/// catch-up's page) carries none of them by default: copying them would cost more than reading
+/// again what a follower needs ([`Projector::carried_rows`]).
+pub const CARRIED_ROWS: usize = 256;
+
+/// The rows of the [`CARRIED_TABLES`] a batch writes, for [`LiveChange::docs`], unless more
+/// than `limit`.
+fn carried_docs(changes: &Changes, limit: usize) -> Option<Arc<[ChangedDoc]>> {
+    let mut docs = Vec::new();
+    for table in CARRIED_TABLES {
+        let rows = changes
+            .rows
+            .range((table, String::new())..)
+            .take_while(|((t, _), _)| *t == table);
+        for ((_, key), row) in rows {
+            let Some(super::Val::Text(Some(doc))) = row.as_ref().and_then(|r| r.last()) else {
+                return None;
+            };
+            if docs.len() == limit {
+                return None;
+            }
+            docs.push(ChangedDoc {
+                table,
+                key: key.clone(),
+                doc: doc.clone(),
+            });
+        }
+    }
+    Some(docs.into())
 }
 
 impl LiveChange {
@@ -108,6 +156,7 @@ struct Committed {
     topics: Vec<Topic>,
     tables: Vec<String>,
     officers: Vec<String>,
+    docs: Option<Arc<[ChangedDoc]>>,
 }
 
 /// The tables a batch writes rows of, sorted (the rows are keyed by table first).
@@ -257,6 +306,9 @@ pub struct Projector {
     pub page: usize,
     /// How long a query with `min_position` waits for the read models (default 5 s).
     pub wait_limit: Duration,
+    /// A batch writing more rows than this of the [`CARRIED_TABLES`] carries none in its
+    /// change (default [`CARRIED_ROWS`]; 0: no change carries rows).
+    pub carried_rows: usize,
 }
 
 impl Projector {
@@ -300,6 +352,7 @@ impl Projector {
             feed: broadcast::channel(4096).0,
             page: 5000,
             wait_limit: Duration::from_secs(5),
+            carried_rows: CARRIED_ROWS,
         };
         {
             let mut inner = projector.inner.lock().await;
@@ -496,6 +549,7 @@ impl Projector {
                 let (db, tables) = (self.db.clone(), self.tables.clone());
                 let written = tables_of(&batch.changes);
                 let officers = keys_of(&batch.changes, "rm_officer");
+                let docs = carried_docs(&batch.changes, self.carried_rows);
                 committing = Some(tokio::spawn(async move {
                     let ok = db.commit(&tables, batch.changes, &batch.moves).await?;
                     if !ok {
@@ -508,6 +562,7 @@ impl Projector {
                         topics: batch.topics,
                         tables: written,
                         officers,
+                        docs,
                     })
                 }));
             }
@@ -562,6 +617,7 @@ impl Projector {
             topics: topics.into_iter().collect(),
             tables: done.tables,
             officers: done.officers,
+            docs: done.docs,
         });
         Ok(())
     }

@@ -30,6 +30,12 @@ pub struct Api {
 impl Api {
     /// A state over `b` with a projector (not running; call [`Api::catch_up`] or [`Api::run`]).
     pub async fn new(b: &Backend) -> Self {
+        Self::with_page(b, None, None).await
+    }
+
+    /// [`Api::new`] whose projector reads (and commits) `page` events at a time when given,
+    /// and whose changes carry at most `carried_rows` rows when given.
+    pub async fn with_page(b: &Backend, page: Option<usize>, carried_rows: Option<usize>) -> Self {
         let app = App::new(b.store.clone());
         let staff = |role, name: &str| Subject::Staff {
             role,
@@ -47,6 +53,12 @@ impl Api {
         let mut projector = b.projector().await;
         // Generous for a loaded CI machine; the two 503 checks wait it out in full.
         projector.wait_limit = Duration::from_secs(2);
+        if let Some(page) = page {
+            projector.page = page;
+        }
+        if let Some(rows) = carried_rows {
+            projector.carried_rows = rows;
+        }
         let projector = Arc::new(projector);
         let state = AppState::new(app, tokens, None, Some(projector.clone()));
         Self {

@@ -12,6 +12,7 @@ use kinerja::domain::DomainConfig;
 use kinerja::domain::OfficerEvent;
 use kinerja::domain::values::Period;
 use kinerja::projections::dashboard;
+use kinerja::projections::projector::CARRIED_TABLES;
 
 use crate::api::Api;
 use crate::fixture::{Backend, Kind};
@@ -46,13 +47,20 @@ async fn same_as_uncached(api: &Api, what: &str) {
     }
 }
 
-async fn the_cache_follows_every_commit(kind: Kind) {
+/// With `carry` the changes carry the rows the cache keeps
+/// ([`kinerja::projections::LiveChange::docs`], pages of 5 events); without, none does and
+/// the cache reads them again.
+async fn the_cache_follows_every_commit(kind: Kind, carry: bool) {
     let Some(b) = Backend::new(kind).await else {
         return;
     };
     let mut w = Writer::new(b.store.clone());
     let mut rng = Rng::new(0xCAC4E);
-    let api = Api::new(&b).await;
+    let api = match carry {
+        true => Api::with_page(&b, Some(5), None).await,
+        false => Api::with_page(&b, None, Some(0)).await,
+    };
+    let mut feed = api.projector.subscribe();
     scenario::units(&mut w).await;
     api.catch_up().await;
     // Loaded here, before most of the history exists: from now on only the feed updates it.
@@ -101,16 +109,36 @@ async fn the_cache_follows_every_commit(kind: Kind) {
         .unwrap()
         .unwrap();
     assert_eq!(after.total.officers, before.total.officers + 1);
+    // The changes that wrote rows of the kept tables were followed the way the test names.
+    let carried = std::iter::from_fn(|| feed.try_recv().ok())
+        .filter(|c| {
+            c.tables
+                .iter()
+                .any(|t| CARRIED_TABLES.contains(&t.as_str()))
+        })
+        .map(|c| c.docs.is_some())
+        .collect::<std::collections::BTreeSet<bool>>();
+    assert_eq!(carried, [carry].into());
 }
 
 #[tokio::test]
 async fn the_dashboard_cache_equals_the_read_model_after_every_commit_sqlite() {
-    the_cache_follows_every_commit(Kind::Sqlite).await;
+    the_cache_follows_every_commit(Kind::Sqlite, false).await;
+}
+
+#[tokio::test]
+async fn the_dashboard_cache_follows_small_commits_sqlite() {
+    the_cache_follows_every_commit(Kind::Sqlite, true).await;
+}
+
+#[tokio::test]
+async fn the_dashboard_cache_follows_small_commits_postgres() {
+    the_cache_follows_every_commit(Kind::Postgres, true).await;
 }
 
 #[tokio::test]
 async fn the_dashboard_cache_equals_the_read_model_after_every_commit_postgres() {
-    the_cache_follows_every_commit(Kind::Postgres).await;
+    the_cache_follows_every_commit(Kind::Postgres, false).await;
 }
 
 /// The line of a unit in a dashboard answer.

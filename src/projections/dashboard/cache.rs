@@ -41,7 +41,7 @@ use super::super::docs::{OfficerDoc, PlanDoc, UnitDoc};
 use super::super::performance::from_doc;
 use super::super::scorecard::CompletionLine;
 use super::super::survey::{self, SurveyDoc};
-use super::super::{LiveChange, Projector, Result, Topic, Val};
+use super::super::{ChangedDoc, LiveChange, Projector, Result, Topic, Val};
 use super::{Dashboard, Inputs, PlanFigures, ancestors, assemble, subtree};
 use crate::domain::DomainConfig;
 use crate::domain::values::Period;
@@ -116,6 +116,19 @@ impl YearData {
         self.plans.entry(unit).or_default().push(p);
     }
 
+    /// Replace the SKP of `p`'s stream with `p`.
+    fn put_plan(&mut self, p: PlanFigures) {
+        for unit in self.plan_units.get(&p.nip).into_iter().flatten() {
+            if let Some(v) = self.plans.get_mut(unit) {
+                v.retain(|q| q.stream_id != p.stream_id);
+                if v.is_empty() {
+                    self.plans.remove(unit);
+                }
+            }
+        }
+        self.add_plan(p);
+    }
+
     /// Replace every SKP of `nip` with `plans`.
     fn put_plans(&mut self, nip: &str, plans: Vec<PlanFigures>) {
         for unit in self.plan_units.remove(nip).unwrap_or_default() {
@@ -142,6 +155,23 @@ impl State {
     }
 
     fn take(&mut self, change: &LiveChange) {
+        self.synced = self.synced.max(change.position);
+        if let Some(docs) = &change.docs
+            && self.put_docs(docs).is_ok()
+        {
+            // The batch's officers, SKPs, units and surveys are in already: only the JP of
+            // the officers it wrote completions of is stale.
+            if change.wrote("rm_completion") {
+                for t in &change.topics {
+                    if let Topic::Scorecard { nip, year } = t
+                        && let Some(y) = self.years.get_mut(year)
+                    {
+                        y.stale_nips.insert(nip.clone());
+                    }
+                }
+            }
+            return;
+        }
         // Only what the batch's tables hold is stale: a report (`rm_plan` and `rm_officer`
         // rows) does not make a unit's document or its surveys worth reading again.
         let (units, officers) = (change.wrote("rm_unit"), change.wrote("rm_officer"));
@@ -176,7 +206,44 @@ impl State {
                 }
             }
         }
-        self.synced = self.synced.max(change.position);
+    }
+
+    /// Take the rows a change carries into what is loaded (a unit, officer or year not loaded
+    /// stays so). A document that does not parse makes the cache forget everything instead.
+    fn put_docs(&mut self, docs: &[ChangedDoc]) -> Result<()> {
+        let result = docs.iter().try_for_each(|d| self.put_doc(d));
+        if result.is_err() {
+            self.forget();
+        }
+        result
+    }
+
+    fn put_doc(&mut self, d: &ChangedDoc) -> Result<()> {
+        match d.table {
+            "rm_officer" if self.officers.is_some() => {
+                let doc: OfficerDoc = from_doc(d.table, &d.doc)?;
+                self.put_officer(d.doc.clone(), doc);
+            }
+            "rm_unit" => {
+                if let Some(units) = self.units.as_mut() {
+                    units.insert(d.key.clone(), from_doc(d.table, &d.doc)?);
+                }
+            }
+            "rm_plan" => {
+                let p: PlanDoc = from_doc(d.table, &d.doc)?;
+                if let Some(y) = self.years.get_mut(&p.year) {
+                    y.put_plan(PlanFigures::of(&p));
+                }
+            }
+            "rm_survey" => {
+                let s: SurveyDoc = from_doc(d.table, &d.doc)?;
+                if let Some(y) = self.years.get_mut(&s.year) {
+                    y.surveys.insert(s.unit.clone(), s);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     fn put_officer(&mut self, text: String, doc: OfficerDoc) {
