@@ -79,11 +79,7 @@ pub const CARRIED_ROWS: usize = 256;
 fn carried_docs(changes: &Changes, limit: usize) -> Option<Arc<[ChangedDoc]>> {
     let mut docs = Vec::new();
     for table in CARRIED_TABLES {
-        let rows = changes
-            .rows
-            .range((table, String::new())..)
-            .take_while(|((t, _), _)| *t == table);
-        for ((_, key), row) in rows {
+        for ((_, key), row) in rows_of(changes, table) {
             let Some(super::Val::Text(Some(doc))) = row.as_ref().and_then(|r| r.last()) else {
                 return None;
             };
@@ -170,12 +166,20 @@ fn tables_of(changes: &Changes) -> Vec<String> {
     tables
 }
 
-/// The keys of the rows of `table` a batch writes, sorted.
-fn keys_of(changes: &Changes, table: &'static str) -> Vec<String> {
+/// The rows of `table` a batch writes (`None`: deleted), in key order.
+fn rows_of<'c>(
+    changes: &'c Changes,
+    table: &'static str,
+) -> impl Iterator<Item = (&'c (&'static str, String), &'c Option<Vec<super::Val>>)> {
     changes
         .rows
         .range((table, String::new())..)
-        .take_while(|((t, _), _)| *t == table)
+        .take_while(move |((t, _), _)| *t == table)
+}
+
+/// The keys of the rows of `table` a batch writes, sorted.
+fn keys_of(changes: &Changes, table: &'static str) -> Vec<String> {
+    rows_of(changes, table)
         .map(|((_, k), _)| k.clone())
         .collect()
 }

@@ -116,29 +116,33 @@ impl YearData {
         self.plans.entry(unit).or_default().push(p);
     }
 
-    /// Replace the SKP of `p`'s stream with `p`.
-    fn put_plan(&mut self, p: PlanFigures) {
-        for unit in self.plan_units.get(&p.nip).into_iter().flatten() {
-            if let Some(v) = self.plans.get_mut(unit) {
-                v.retain(|q| q.stream_id != p.stream_id);
+    /// Drop from the SKPs of `units` those `gone` picks (and units left with none).
+    fn drop_plans<'u>(
+        plans: &mut HashMap<String, Vec<PlanFigures>>,
+        units: impl IntoIterator<Item = &'u String>,
+        gone: impl Fn(&PlanFigures) -> bool,
+    ) {
+        for unit in units {
+            if let Some(v) = plans.get_mut(unit) {
+                v.retain(|p| !gone(p));
                 if v.is_empty() {
-                    self.plans.remove(unit);
+                    plans.remove(unit);
                 }
             }
         }
+    }
+
+    /// Replace the SKP of `p`'s stream with `p`.
+    fn put_plan(&mut self, p: PlanFigures) {
+        let units = self.plan_units.get(&p.nip).into_iter().flatten();
+        Self::drop_plans(&mut self.plans, units, |q| q.stream_id == p.stream_id);
         self.add_plan(p);
     }
 
     /// Replace every SKP of `nip` with `plans`.
     fn put_plans(&mut self, nip: &str, plans: Vec<PlanFigures>) {
-        for unit in self.plan_units.remove(nip).unwrap_or_default() {
-            if let Some(v) = self.plans.get_mut(&unit) {
-                v.retain(|p| p.nip != nip);
-                if v.is_empty() {
-                    self.plans.remove(&unit);
-                }
-            }
-        }
+        let units = self.plan_units.remove(nip).unwrap_or_default();
+        Self::drop_plans(&mut self.plans, &units, |p| p.nip == nip);
         for p in plans {
             self.add_plan(p);
         }
