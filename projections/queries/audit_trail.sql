@@ -1,4 +1,4 @@
-select event_type, doc from rm_audit
+select event_type, position from rm_audit
 where nip = $1
   and ($2 is null or event_type = $2)
   and ($3 is null or recorded_micros >= $3)

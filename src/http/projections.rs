@@ -332,8 +332,8 @@ async fn get_audit_trail(
         before_position: q.before_position,
         limit: q.limit,
     };
-    // JSON and JSON Lines carry the stored entries as they are; only CSV parses them.
-    let docs = audit::audit_trail_docs(p.db(), nip.as_str(), &filter).await?;
+    // JSON and JSON Lines carry the entries as built; only CSV parses them.
+    let docs = audit::audit_trail_docs(p.db(), p.store().as_ref(), nip.as_str(), &filter).await?;
     Ok(match q.format {
         Format::Json => text(
             "application/json",

@@ -9,8 +9,11 @@
 //! are used, and an SKP report's `client_time` field stands in for the metadata's.
 //!
 //! Tables (`projections/{backend}/audit.sql`): `rm_audit(k = {position:020}/{nip}, nip, position,
-//! event_type, recorded_micros, doc)`, newest first by position; `rm_audit_owner(k = award stream,
-//! doc)`, the officer an award belongs to.
+//! event_type, recorded_micros)`, an index into the log: which events are about whom. The entry
+//! itself is built when the trail is read, from the event as the store holds it
+//! ([`EventStore::read_positions`], [`entry_doc`]): a copy of every event's data in the read
+//! models was 40 % of their bytes and the better part of a rebuild's writes (BENCHMARKS.md).
+//! `rm_audit_owner(k = award stream, doc)`: the officer an award belongs to.
 
 use std::collections::HashMap;
 
@@ -22,10 +25,11 @@ use super::docs::{actor_text, stream_key};
 use super::export;
 use super::performance::{Docs, from_doc, to_doc};
 use super::{
-    Backend, Changes, ColType, Decoded, Envelope, Projection, ReadDb, Result, TableDef, Topic, Val,
-    pos_i64,
+    Backend, Changes, ColType, Decoded, Envelope, Meta, Projection, ProjectionError, ReadDb,
+    Result, TableDef, Topic, Val, pos_i64, pos_u64,
 };
 use crate::domain::{AwardEvent, TrainingEvent, UnitEvent};
+use crate::store::{EventStore, RecordedEvent};
 
 const T: ColType = ColType::Text;
 const I: ColType = ColType::Int;
@@ -39,7 +43,6 @@ static TABLES: [TableDef; 2] = [
             ("position", I),
             ("event_type", T),
             ("recorded_micros", I),
-            ("doc", T),
         ],
         restore: false,
     },
@@ -50,8 +53,8 @@ static TABLES: [TableDef; 2] = [
     },
 ];
 
-/// One line of an officer's audit trail. The fold writes it with the event's data borrowed as
-/// stored (`AuditEntry<&RawValue>`); queries read it back owned.
+/// One line of an officer's audit trail. Built when the trail is read with the event's data
+/// borrowed as stored (`AuditEntry<&RawValue>`, [`entry_doc`]); parsed back owned for CSV.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry<D = serde_json::Value> {
     pub position: u64,
@@ -128,7 +131,8 @@ impl Projection for Audit {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: `rm_audit` holds no copy of the entry (built from the log when read).
+        2
     }
 
     fn schema(&self, backend: Backend) -> &'static str {
@@ -169,56 +173,13 @@ impl Projection for Audit {
             return;
         }
         let e = &env.event;
-        // The event's data goes into the entry as it is stored (not parsed and written again).
-        // It is JSON: an event whose data is not decodes as `Other` and is about no one.
-        let data: &RawValue = serde_json::from_str(&e.data).unwrap_or(RawValue::NULL);
-        let needs_hints =
-            env.meta.actor.is_none() || env.meta.reason.is_none() || env.meta.client_time.is_none();
-        let hints = if needs_hints && data.get().starts_with('{') {
-            serde_json::from_str::<Hints<'_>>(data.get()).unwrap_or_default()
-        } else {
-            Hints::default()
-        };
-        let actor = env.meta.actor.clone().or_else(|| {
-            hints
-                .by
-                .and_then(|b| serde_json::from_str(b.get()).ok())
-                .map(|a| actor_text(&a))
-        });
-        let reason = env.meta.reason.clone().or_else(|| {
-            hints
-                .reason
-                .and_then(|r| serde_json::from_str::<String>(r.get()).ok())
-        });
-        let client_time = env.meta.client_time.or_else(|| {
-            hints
-                .client_time
-                .and_then(|c| serde_json::from_str::<String>(c.get()).ok())
-                .and_then(|c| c.parse().ok())
-        });
         for nip in nips {
-            let entry = AuditEntry {
-                position: e.position,
-                event_id: e.event_id.to_string(),
-                stream_id: e.stream_id.clone(),
-                revision: e.revision,
-                event_type: e.event_type.clone(),
-                nip,
-                actor: actor.clone(),
-                role: env.meta.role.clone(),
-                reason: reason.clone(),
-                request_id: env.meta.request_id.clone(),
-                recorded_at: e.recorded_at,
-                client_time,
-                data,
-            };
             self.rows.push(vec![
-                format!("{:020}/{}", e.position, entry.nip).into(),
-                entry.nip.as_str().into(),
+                format!("{:020}/{}", e.position, nip).into(),
+                nip.into(),
                 pos_i64(e.position).into(),
                 e.event_type.as_str().into(),
                 e.recorded_at.timestamp_micros().into(),
-                to_doc(&entry).into(),
             ]);
         }
     }
@@ -231,6 +192,52 @@ impl Projection for Audit {
             changes.upsert("rm_audit", row);
         }
     }
+}
+
+/// The entry of `e` in the trail of `nip`, as JSON text: actor, role, reason, request id and
+/// client time from the metadata, falling back on the data's `by`, `reason` and `client_time`,
+/// and the event's data as it is stored (not parsed and written again).
+pub fn entry_doc(e: &RecordedEvent, nip: &str) -> String {
+    let meta = Meta::of(e);
+    let data: &RawValue = serde_json::from_str(&e.data).unwrap_or(RawValue::NULL);
+    let needs_hints = meta.actor.is_none() || meta.reason.is_none() || meta.client_time.is_none();
+    let hints = if needs_hints && data.get().starts_with('{') {
+        serde_json::from_str::<Hints<'_>>(data.get()).unwrap_or_default()
+    } else {
+        Hints::default()
+    };
+    let actor = meta.actor.or_else(|| {
+        hints
+            .by
+            .and_then(|b| serde_json::from_str(b.get()).ok())
+            .map(|a| actor_text(&a))
+    });
+    let reason = meta.reason.or_else(|| {
+        hints
+            .reason
+            .and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+    });
+    let client_time = meta.client_time.or_else(|| {
+        hints
+            .client_time
+            .and_then(|c| serde_json::from_str::<String>(c.get()).ok())
+            .and_then(|c| c.parse().ok())
+    });
+    to_doc(&AuditEntry {
+        position: e.position,
+        event_id: e.event_id.to_string(),
+        stream_id: e.stream_id.clone(),
+        revision: e.revision,
+        event_type: e.event_type.clone(),
+        nip: nip.to_string(),
+        actor,
+        role: meta.role,
+        reason,
+        request_id: meta.request_id,
+        recorded_at: e.recorded_at,
+        client_time,
+        data,
+    })
 }
 
 /// Filters of an audit-trail query.
@@ -249,13 +256,18 @@ pub struct AuditFilter {
     pub limit: Option<u32>,
 }
 
-/// The stored documents of an officer's audit trail, newest first. Each is the JSON text of its
-/// [`AuditEntry`] as the fold wrote it, so an answer can carry it as it is ([`audit_json`]).
-pub async fn audit_trail_docs(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result<Vec<String>> {
+/// The entries of an officer's audit trail as JSON text, newest first: the positions from
+/// `rm_audit`, the events from the log (one read), each entry built by [`entry_doc`].
+pub async fn audit_trail_docs(
+    db: &ReadDb,
+    store: &dyn EventStore,
+    nip: &str,
+    f: &AuditFilter,
+) -> Result<Vec<String>> {
     let limit = f.limit.unwrap_or(1000).clamp(1, 100_000);
     let one_type = (f.types.len() == 1).then(|| f.types[0].clone());
     let rows = db
-        .keyed_docs(
+        .keyed_ints(
             include_str!("../../projections/queries/audit_trail.sql"),
             &[
                 Val::Text(Some(nip.to_string())),
@@ -271,18 +283,40 @@ pub async fn audit_trail_docs(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result
             ],
         )
         .await?;
-    let docs = rows
+    let positions: Vec<u64> = rows
         .into_iter()
         .filter(|(event_type, _)| f.types.len() <= 1 || f.types.contains(event_type))
-        .map(|(_, doc)| doc)
+        .map(|(_, position)| pos_u64(position))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
-    Ok(docs)
+    let events: HashMap<u64, RecordedEvent> = store
+        .read_positions(&positions)
+        .await?
+        .into_iter()
+        .map(|e| (e.position, e))
+        .collect();
+    positions
+        .iter()
+        .map(|p| {
+            events
+                .get(p)
+                .map(|e| entry_doc(e, nip))
+                .ok_or_else(|| ProjectionError::Corrupt {
+                    table: "rm_audit".into(),
+                    reason: format!("position {p} is not in the log"),
+                })
+        })
+        .collect()
 }
 
 /// An officer's audit trail, newest first.
-pub async fn audit_trail(db: &ReadDb, nip: &str, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
-    entries(&audit_trail_docs(db, nip, f).await?)
+pub async fn audit_trail(
+    db: &ReadDb,
+    store: &dyn EventStore,
+    nip: &str,
+    f: &AuditFilter,
+) -> Result<Vec<AuditEntry>> {
+    entries(&audit_trail_docs(db, store, nip, f).await?)
 }
 
 /// Stored audit documents parsed into entries.
@@ -404,19 +438,23 @@ mod tests {
         }
     }
 
-    /// The trail entries the fold writes for one event.
+    /// The trail entries of one event: the rows the fold writes, each built into its entry
+    /// as a query would.
     fn trail_of(e: RecordedEvent) -> Vec<AuditEntry> {
         let mut audit = Audit::default();
-        audit.apply(&Envelope::new(e));
+        audit.apply(&Envelope::new(e.clone()));
         let mut changes = Changes::default();
         audit.flush(&mut changes, &mut Vec::new());
         changes
             .rows
             .into_iter()
             .filter(|((t, _), _)| *t == "rm_audit")
-            .map(|(_, row)| match row.and_then(|r| r.last().cloned()) {
-                Some(Val::Text(Some(doc))) => serde_json::from_str(&doc).unwrap(),
-                other => panic!("no doc: {other:?}"),
+            .map(|(_, row)| match row.as_deref() {
+                Some([_, Val::Text(Some(nip)), Val::Int(Some(p)), ..]) => {
+                    assert_eq!(pos_u64(*p), e.position);
+                    serde_json::from_str(&entry_doc(&e, nip)).unwrap()
+                }
+                other => panic!("not an audit row: {other:?}"),
             })
             .collect()
     }

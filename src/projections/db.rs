@@ -25,7 +25,8 @@
 //! Schemas and queries are kept in `.sql` files (`projections/{sqlite,postgres}/{name}.sql` for the
 //! tables, `projections/queries/*.sql` for the reads, written with `$1`-style parameters, which
 //! both backends accept). Only the upsert is built at run time, from a [`TableDef`]:
-//! `insert into t (k, …, doc) values (…), (…) on conflict (k) do update set … = excluded.…`.
+//! `insert into t (k, …, doc) values (…) on conflict (k) do update set … = excluded.…` (SQLite,
+//! one row at a time through the C API) or `… select * from unnest(…) on conflict …` (PostgreSQL).
 
 use std::collections::HashMap;
 
@@ -36,6 +37,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Row, SqlitePool};
+
+use crate::store::sqlite::raw;
 
 use super::{
     Changes, ColType, Projection, ProjectionError, Result, TableDef, Val, pos_i64, pos_u64,
@@ -71,17 +74,6 @@ pub struct Checkpoint {
     pub version: u32,
     pub position: u64,
 }
-
-/// Parameters per multi-row SQLite upsert (SQLite allows 32766). Statements this long are few
-/// enough per page and small enough to keep prepared (about 4,000 parameters each).
-const SQLITE_MAX_PARAMS: usize = 4_000;
-
-/// Multi-row SQLite upserts are kept prepared in the connection's statement cache when they have
-/// up to this many rows (the live projector's commits, a few rows each, run them again and again)
-/// or the full [`SQLITE_MAX_PARAMS`] (catch-up and rebuild pages run that shape for every chunk
-/// but the last); the last chunk of a page, of any other length, is prepared per call, since a
-/// shape rarely seen again kept in every connection held megabytes of memory.
-const CACHED_UPSERT_ROWS: usize = 64;
 
 /// A SQLite commit of at least this many rows (a catch-up or rebuild page; the live projector's
 /// commits are a few rows each) does not copy the WAL into the database when it ends, as
@@ -164,6 +156,17 @@ fn upsert_tail(t: &TableDef) -> String {
 fn upsert_head(t: &TableDef) -> String {
     let cols: Vec<&str> = t.columns.iter().map(|(c, _)| *c).collect();
     format!("insert into {} ({}) ", t.name, cols.join(", "))
+}
+
+/// `insert into t (k, …, doc) values (?1, …) on conflict (k) do update set …`: one row.
+fn upsert_one(t: &TableDef) -> String {
+    let params: Vec<String> = (1..=t.columns.len()).map(|i| format!("?{i}")).collect();
+    format!(
+        "{}values ({}){}",
+        upsert_head(t),
+        params.join(", "),
+        upsert_tail(t)
+    )
 }
 
 /// `q` with `binds` bound in order.
@@ -425,8 +428,9 @@ impl ReadDb {
     /// writes nothing) when a stored checkpoint was not where `moves` said: another process moved
     /// it, and the caller must reload.
     ///
-    /// SQLite gets multi-row `insert … values (…), (…) on conflict (k) do update` statements of up
-    /// to [`SQLITE_MAX_PARAMS`] parameters; PostgreSQL one `insert … select * from unnest($1, …)`
+    /// SQLite gets one prepared single-row `insert … values (…) on conflict (k) do update` per
+    /// table, stepped through the C API for each row ([`sqlite_commit`]); PostgreSQL one
+    /// `insert … select * from unnest($1, …)`
     /// per table with every row bound as arrays, and one `delete … where k = any($1)`.
     pub async fn commit(
         &self,
@@ -529,6 +533,11 @@ impl ReadDb {
         self.fetch_as(sql, binds).await
     }
 
+    /// The (text, integer) pairs of the rows a query returns (its first two columns), in order.
+    pub async fn keyed_ints(&self, sql: &'static str, binds: &[Val]) -> Result<Vec<(String, i64)>> {
+        self.fetch_as(sql, binds).await
+    }
+
     /// [`Self::keyed_docs`] of the text of `sql` for this backend.
     pub async fn keyed_docs_of(
         &self,
@@ -627,7 +636,12 @@ struct TableRows {
 }
 
 /// One SQLite commit on `conn`: the checkpoint moves (compare-and-set; `false` when another
-/// process moved one), then the rows in multi-row upserts, in one transaction.
+/// process moved one), then the rows, in one transaction. The statements are stepped through
+/// SQLite's C API on the connection's own handle (`raw::with_connection`): one single-row upsert
+/// per table, prepared once per commit and run for each row with its values bound where they lie.
+/// Through sqlx every value was copied twice on its way in and a page of a rebuild went through
+/// multi-row statements of thousands of parameters (BENCHMARKS.md: the commits of a rebuild of
+/// 1,000,000 events took about three times what SQLite itself needs).
 async fn sqlite_commit(
     conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
     tables: &HashMap<&'static str, &'static TableDef>,
@@ -636,51 +650,80 @@ async fn sqlite_commit(
     cas: &'static str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    use sqlx::Connection;
-    let mut tx = conn.begin().await?;
+    let plan: Vec<(&TableDef, TableRows)> = grouped
+        .into_iter()
+        .map(|(table, rows)| Ok((table_def(tables, table)?, rows)))
+        .collect::<Result<_>>()?;
+    // As sqlx writes a `DateTime<Utc>` into SQLite, so the checkpoint reads it back the same.
+    let now = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+    let done = raw::with_connection(conn, |c| {
+        c.execute("begin immediate", &[])?;
+        let written = sqlite_write(c, &plan, moves, cas, &now);
+        match written {
+            Ok(true) => match c.execute("commit", &[]) {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    let _ = c.execute("rollback", &[]);
+                    Err(e)
+                }
+            },
+            Ok(false) | Err(_) => {
+                let _ = c.execute("rollback", &[]);
+                written
+            }
+        }
+    })
+    .await?;
+    Ok(done)
+}
+
+/// The statements of [`sqlite_commit`], inside its transaction.
+fn sqlite_write(
+    c: &raw::Conn,
+    plan: &[(&TableDef, TableRows)],
+    moves: &[CheckpointMove],
+    cas: &str,
+    now: &str,
+) -> std::result::Result<bool, crate::store::StoreError> {
+    use crate::store::sqlite::raw::Bind;
+    let mut moved = c.prepare(cas)?;
     for m in moves {
-        let n = sqlx::query(cas)
-            .bind(pos_i64(m.to))
-            .bind(now)
-            .bind(m.name)
-            .bind(i64::from(m.version))
-            .bind(pos_i64(m.from))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n != 1 {
-            tx.rollback().await?;
+        let version = i64::from(m.version);
+        moved.run(
+            &[
+                Bind::Int(pos_i64(m.to)),
+                Bind::Text(now),
+                Bind::Text(m.name),
+                Bind::Int(version),
+                Bind::Int(pos_i64(m.from)),
+            ],
+            |_| Ok(()),
+        )?;
+        if c.changes() != 1 {
             return Ok(false);
         }
     }
-    for (table, rows) in grouped {
-        let def = table_def(tables, table)?;
-        let per_statement = (SQLITE_MAX_PARAMS / def.columns.len()).max(1);
-        let mut upserts = rows.upserts.into_iter().peekable();
-        while upserts.peek().is_some() {
-            let chunk: Vec<_> = upserts.by_ref().take(per_statement).collect();
-            let cached = chunk.len() <= CACHED_UPSERT_ROWS || chunk.len() == per_statement;
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(upsert_head(def));
-            q.push_values(chunk, |mut b, row| {
-                for v in row {
-                    match v {
-                        Val::Text(t) => b.push_bind(t),
-                        Val::Int(i) => b.push_bind(i),
-                    };
-                }
-            });
-            q.push(upsert_tail(def));
-            q.build().persistent(cached).execute(&mut *tx).await?;
+    let mut binds: Vec<Bind<'_>> = Vec::new();
+    for (def, rows) in plan {
+        if !rows.upserts.is_empty() {
+            let mut upsert = c.prepare(&upsert_one(def))?;
+            for row in &rows.upserts {
+                binds.clear();
+                binds.extend(row.iter().map(|v| match v {
+                    Val::Text(Some(t)) => Bind::Text(t),
+                    Val::Int(Some(i)) => Bind::Int(*i),
+                    Val::Text(None) | Val::Int(None) => Bind::Null,
+                }));
+                upsert.run(&binds, |_| Ok(()))?;
+            }
         }
-        for key in rows.deletes {
-            let sql = format!("delete from {} where k = $1", def.name);
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
+        if !rows.deletes.is_empty() {
+            let mut delete = c.prepare(&format!("delete from {} where k = ?1", def.name))?;
+            for key in &rows.deletes {
+                delete.run(&[Bind::Text(key)], |_| Ok(()))?;
+            }
         }
     }
-    tx.commit().await?;
     Ok(true)
 }
 

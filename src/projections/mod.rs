@@ -104,7 +104,8 @@ pub enum ColType {
 }
 
 /// A read-model table: the first column is the primary key `k` (text), the last is `doc` (JSON
-/// text); between them, the columns the queries filter on.
+/// text) in every table that keeps documents (all but `rm_audit`, an index into the log);
+/// between them, the columns the queries filter on.
 #[derive(Debug)]
 pub struct TableDef {
     pub name: &'static str,

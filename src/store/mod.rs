@@ -368,6 +368,24 @@ pub trait EventStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
+    /// The events at `positions` (any order, repeats allowed), each once, in position order;
+    /// a position the log does not hold is left out. The default reads each one with
+    /// [`EventStore::read_all`]; the SQL stores answer with one query.
+    async fn read_positions(
+        &self,
+        positions: &[Position],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut wanted: Vec<Position> = positions.iter().copied().filter(|p| *p > 0).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut out = Vec::with_capacity(wanted.len());
+        for p in wanted {
+            let found = self.read_all(p - 1, 1).await?;
+            out.extend(found.into_iter().filter(|e| e.position == p));
+        }
+        Ok(out)
+    }
+
     /// `$ce-{category}`: up to `limit` events of streams in `category`, position > `after`.
     async fn read_category(
         &self,

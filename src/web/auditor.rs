@@ -128,7 +128,9 @@ async fn page(
             limit: Some(500),
             ..AuditFilter::default()
         };
-        history = history_rows(&audit::audit_trail(p.db(), n.as_str(), &filter).await?);
+        history = history_rows(
+            &audit::audit_trail(p.db(), p.store().as_ref(), n.as_str(), &filter).await?,
+        );
         let config = &state.app.config;
         let card = scorecard_as_of(
             store,

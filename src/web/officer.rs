@@ -159,6 +159,7 @@ async fn page(
     let officer = scorecard::officer(p.db(), nip.as_str()).await?;
     let history = audit::audit_trail(
         p.db(),
+        p.store().as_ref(),
         nip.as_str(),
         &AuditFilter {
             limit: Some(30),

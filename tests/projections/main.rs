@@ -207,9 +207,14 @@ async fn scorecard_and_audit(kind: Kind) {
     );
 
     // Audit trail: newest first, across officer, SKP, training and award streams.
-    let trail = audit_trail(projector.db(), me.as_str(), &AuditFilter::default())
-        .await
-        .unwrap();
+    let trail = audit_trail(
+        projector.db(),
+        projector.store().as_ref(),
+        me.as_str(),
+        &AuditFilter::default(),
+    )
+    .await
+    .unwrap();
     let types: Vec<&str> = trail.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
         types,
@@ -247,6 +252,7 @@ async fn scorecard_and_audit(kind: Kind) {
     // Filters.
     let only = audit_trail(
         projector.db(),
+        projector.store().as_ref(),
         me.as_str(),
         &AuditFilter {
             types: vec!["ReportFiled".into()],
@@ -258,6 +264,7 @@ async fn scorecard_and_audit(kind: Kind) {
     assert_eq!(only.len(), 1);
     let two = audit_trail(
         projector.db(),
+        projector.store().as_ref(),
         me.as_str(),
         &AuditFilter {
             types: vec!["ReportFiled".into(), "PlanDrafted".into()],
@@ -269,6 +276,7 @@ async fn scorecard_and_audit(kind: Kind) {
     assert_eq!(two.len(), 2);
     let window = audit_trail(
         projector.db(),
+        projector.store().as_ref(),
         me.as_str(),
         &AuditFilter {
             from: Some(t("2025-04-01T00:00:00Z")),
@@ -282,6 +290,7 @@ async fn scorecard_and_audit(kind: Kind) {
     assert!(window.is_empty() || window.len() == trail.len());
     let paged = audit_trail(
         projector.db(),
+        projector.store().as_ref(),
         me.as_str(),
         &AuditFilter {
             limit: Some(3),
@@ -310,12 +319,22 @@ async fn scorecard_and_audit(kind: Kind) {
             ..Default::default()
         },
     ] {
-        let docs = audit_trail_docs(projector.db(), me.as_str(), &filter)
-            .await
-            .unwrap();
-        let parsed = audit_trail(projector.db(), me.as_str(), &filter)
-            .await
-            .unwrap();
+        let docs = audit_trail_docs(
+            projector.db(),
+            projector.store().as_ref(),
+            me.as_str(),
+            &filter,
+        )
+        .await
+        .unwrap();
+        let parsed = audit_trail(
+            projector.db(),
+            projector.store().as_ref(),
+            me.as_str(),
+            &filter,
+        )
+        .await
+        .unwrap();
         assert_eq!(docs.len(), parsed.len());
         let whole = format!(
             "{{\"nip\":\"{}\",\"entries\":{}}}",

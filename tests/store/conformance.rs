@@ -271,6 +271,16 @@ pub async fn reads_by_stream_all_category_and_type(b: Backend) {
         vec![5, 6, 7]
     );
 
+    // Events by position: each once, in position order, whatever the order and repeats asked;
+    // positions the log does not hold (0, past the head) left out.
+    let picked = s.read_positions(&[7, 2, 7, 0, 99, 10]).await.unwrap();
+    assert_eq!(
+        picked.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![2, 7, 10]
+    );
+    assert_eq!(picked[1], all[6]);
+    assert!(s.read_positions(&[]).await.unwrap().is_empty());
+
     let units = s.read_category("unit", 0, 100).await.unwrap();
     assert_eq!(units.len(), 5);
     assert!(units.iter().all(|e| e.stream_id.starts_with("unit-")));

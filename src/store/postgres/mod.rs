@@ -237,6 +237,18 @@ impl EventStore for PostgresStore {
         .await
     }
 
+    async fn read_positions(
+        &self,
+        positions: &[Position],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if positions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<i64> = positions.iter().map(|p| sql_int(*p)).collect();
+        self.fetch(sqlx::query(include_str!("sql/read_positions.sql")).bind(wanted))
+            .await
+    }
+
     async fn read_category(
         &self,
         category: &str,

@@ -220,6 +220,30 @@ impl EventStore for SqliteStore {
         .await
     }
 
+    async fn read_positions(
+        &self,
+        positions: &[Position],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if positions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = format!(
+            "[{}]",
+            positions
+                .iter()
+                .map(|p| sql_int(*p).to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        self.fetch(
+            include_str!("sql/read_positions.sql"),
+            &[Bind::Text(&list)],
+            usize::MAX,
+            positions.len(),
+        )
+        .await
+    }
+
     async fn read_category(
         &self,
         category: &str,

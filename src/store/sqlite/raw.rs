@@ -1,5 +1,6 @@
 //! Statements stepped straight through SQLite's C API, on a connection locked away from sqlx's
-//! worker: the store's page reads and the writer's whole batch.
+//! worker: the store's page reads and the writer's whole batch, and the read models' commits
+//! (`crate::projections::db`).
 //!
 //! sqlx's SQLite driver steps every statement on a worker thread and sends each row, copied into
 //! reference-counted values, over a channel to the async side, which then decodes it again. For a
@@ -31,6 +32,7 @@ use crate::store::{RecordedEvent, StoreError};
 /// A parameter of the statement, `?1`, `?2`, … in order.
 #[derive(Debug, Clone, Copy)]
 pub enum Bind<'a> {
+    Null,
     Int(i64),
     Text(&'a str),
     Blob(&'a [u8]),
@@ -93,6 +95,13 @@ impl Conn {
             key,
             conn: self,
         })
+    }
+
+    /// The rows the last finished insert, update or delete of this connection changed.
+    pub fn changes(&self) -> u64 {
+        // SAFETY: `db` is open and used only on this thread while `self` lives.
+        let n = unsafe { ffi::sqlite3_changes64(self.db.as_ptr()) };
+        u64::try_from(n).unwrap_or(0)
     }
 
     /// Run a statement that returns no rows (or whose rows are not wanted).
@@ -405,6 +414,7 @@ impl Statement {
             // (SQLITE_STATIC): `run` clears the bindings before the borrowed bytes can go away.
             let rc = unsafe {
                 match *bind {
+                    Bind::Null => ffi::sqlite3_bind_null(self.stmt.as_ptr(), index),
                     Bind::Int(v) => ffi::sqlite3_bind_int64(self.stmt.as_ptr(), index, v),
                     Bind::Text(s) => ffi::sqlite3_bind_text(
                         self.stmt.as_ptr(),
