@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write BENCHMARKS.md from criterion's results under target/criterion.
 
-Usage: python3 benches/report.py [--run]   (--run first runs `cargo bench --bench store`)
+Usage: python3 benches/report.py [--run]   (--run first runs `cargo bench --bench store` and
+`cargo bench --bench domain`)
 
 Each figure is the median of criterion's samples; each target is compared with its baseline
 measured in the same run, as a ratio. The machine is noisy (2 cores): read medians and ratios.
@@ -80,6 +81,7 @@ def machine():
 def main():
     if "--run" in sys.argv:
         subprocess.run(["cargo", "bench", "--bench", "store"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "bench", "--bench", "domain"], cwd=ROOT, check=True)
     rows = []
     disk = rate("append_64_callers/disk_fdatasync_per_64_events")
     rows.append(("the disk's ceiling for a durable group commit: one fdatasync per 64 events, no database",
@@ -121,14 +123,25 @@ def main():
                      verdict(None if stored is None else stored <= 1e6)))
         rows.append((f"… baseline: the same proof from a tree of 10,000,000 leaves in memory",
                      fmt_time(f"proofs/memory_{kind}"), "(baseline)", ""))
+    fold, _ = median("deciders/plan_fold")
+    both, _ = median("deciders/plan_fold_and_decide")
+    rows.append(("decide a realisation report on an SKP of 16 events, no I/O: fold the stream, then"
+                 " decide (`plan::decide`)", fmt_time("deciders/plan_fold_and_decide"), "", ""))
+    rows.append((f"… vs the fold alone, a fold without I/O ({fmt_time('deciders/plan_fold')})",
+                 ratio(both, fold), "(baseline)", ""))
+    rows.append(("… the decision alone, on the folded state", fmt_time("deciders/plan_decide_file_report"),
+                 "", ""))
+    rows.append(("… from the events' stored JSON: decode, fold, decide",
+                 fmt_time("deciders/plan_decode_fold_and_decide"), "", ""))
 
     out = [
         "# Benchmarks",
         "",
         f"Machine: {machine()}.  ",
         f"Date: {datetime.date.today().isoformat()}.  ",
-        "Command: `python3 benches/report.py --run` (runs `cargo bench --bench store`, then writes this file"
-        " from `target/criterion`).",
+        "Command: `python3 benches/report.py --run` (runs `cargo bench --bench store` and `cargo bench"
+        " --bench domain`, then writes this file from `target/criterion` and the sections in"
+        " benches/NOTES.md, benches/PROJECTIONS.md and benches/DEMO.md).",
         "",
         "Figures are criterion medians; each target is checked against its baseline measured in the same"
         " run. The machine has 2 cores and is shared, so absolute figures move between runs; the ratios"
