@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use kinerja::domain::plan::{Indicator, ResultPlan};
+use kinerja::domain::values::{Aspek, JenisRhk, Milli, Quantity};
 use kinerja::store::writer::WriterOptions;
 use kinerja::store::{
     EventStore, ExpectedRevision, NewEvent, StreamId, postgres::PostgresStore, sqlite::SqliteStore,
@@ -186,4 +188,32 @@ pub async fn warm_tree(store: &SqliteStore) {
         .unwrap();
     let nodes = store.warm_tree().await.unwrap();
     assert!(nodes > 0, "the proof-bench log has a stored tree");
+}
+
+/// Result `r` of a bench SKP (the first utama, the others tambahan), with two quantity
+/// indicators (ids from `indicator(r, k)`) of a target of 4 documents each.
+pub fn result_plan(
+    id: uuid::Uuid,
+    r: u32,
+    indicator: impl Fn(u32, u32) -> uuid::Uuid,
+) -> ResultPlan {
+    ResultPlan {
+        id,
+        jenis: if r == 0 {
+            JenisRhk::Utama
+        } else {
+            JenisRhk::Tambahan
+        },
+        text: format!("Tersedianya dokumen kebijakan {r}"),
+        superior_result: Some("Meningkatnya kualitas layanan publik".into()),
+        perspektif: None,
+        indicators: (0..2)
+            .map(|k| Indicator {
+                id: indicator(r, k),
+                text: format!("Jumlah dokumen {k}"),
+                aspek: Some(Aspek::Kuantitas),
+                target: Some(Quantity::new(Milli::whole(4).unwrap(), "Dokumen").unwrap()),
+            })
+            .collect(),
+    }
 }

@@ -12,15 +12,15 @@
 //!
 //! Run with `cargo bench --bench domain`.
 
+mod common;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use kinerja::domain::officer::{AppraiserAssignment, OfficerState, Post};
-use kinerja::domain::plan::{
-    self, Indicator, PlanCommand, PlanContext, PlanState, Realisation, ResultPlan,
-};
+use kinerja::domain::plan::{self, PlanCommand, PlanContext, PlanState, Realisation};
 use kinerja::domain::values::{
-    Actor, ActorId, Aspek, EmploymentType, Evidence, JenisRhk, Milli, Nip, Pendekatan, Period,
-    PositionKind, Quantity, Rating, Role, UnitCode, Year,
+    Actor, ActorId, EmploymentType, Evidence, Milli, Nip, Pendekatan, Period, PositionKind,
+    Quantity, Rating, Role, UnitCode, Year,
 };
 use kinerja::domain::{DomainConfig, DomainEvent, OfficerEvent, PlanEvent, rules};
 use uuid::Uuid;
@@ -37,8 +37,8 @@ fn nip(s: &str) -> Nip {
 fn qty(v: i64) -> Quantity {
     Quantity::new(Milli::whole(v).unwrap(), "Dokumen").unwrap()
 }
-fn indicator(r: u128, k: u128) -> Uuid {
-    Uuid::from_u128(100 + r * 10 + k)
+fn indicator(r: u32, k: u32) -> Uuid {
+    Uuid::from_u128(u128::from(100 + r * 10 + k))
 }
 fn evidence() -> Vec<Evidence> {
     vec![
@@ -93,25 +93,7 @@ fn plan_stream(officer: &OfficerState) -> Vec<PlanEvent> {
     }];
     for r in 0..2 {
         out.push(PlanEvent::ResultPlanned {
-            result: ResultPlan {
-                id: Uuid::from_u128(r + 1),
-                jenis: if r == 0 {
-                    JenisRhk::Utama
-                } else {
-                    JenisRhk::Tambahan
-                },
-                text: format!("Tersedianya dokumen kebijakan {r}"),
-                superior_result: Some("Meningkatnya kualitas layanan publik".into()),
-                perspektif: None,
-                indicators: (0..2)
-                    .map(|k| Indicator {
-                        id: indicator(r, k),
-                        text: format!("Jumlah dokumen {k}"),
-                        aspek: Some(Aspek::Kuantitas),
-                        target: Some(qty(4)),
-                    })
-                    .collect(),
-            },
+            result: common::result_plan(Uuid::from_u128(u128::from(r) + 1), r, indicator),
             at: t("2025-01-05T03:00:00Z"),
         });
     }
@@ -128,13 +110,13 @@ fn plan_stream(officer: &OfficerState) -> Vec<PlanEvent> {
         (Period::Tw2, "2025-06-27T02:00:00Z", "2025-07-03T02:00:00Z"),
         (Period::Tw3, "2025-09-26T02:00:00Z", "2025-10-03T02:00:00Z"),
     ];
-    for (q, (period, filed, evaluated)) in (0u128..).zip(quarters) {
+    for (q, (period, filed, evaluated)) in (0u32..).zip(quarters) {
         for k in 0..2 {
             out.push(PlanEvent::ReportFiled {
-                report_id: Uuid::from_u128(1000 + q * 10 + k),
+                report_id: Uuid::from_u128(u128::from(1000 + q * 10 + k)),
                 indicator_id: indicator(0, k),
                 period,
-                value: qty(i64::try_from(q + 1).unwrap()),
+                value: qty(i64::from(q + 1)),
                 evidence: evidence(),
                 note: Some("Laporan realisasi triwulan".into()),
                 client_time: Some(t(filed)),

@@ -40,12 +40,12 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use kinerja::domain::award::{AwardGround, AwardKind, BasisEvaluation, EvaluationRef};
 use kinerja::domain::officer::{AppraiserAssignment, Post};
-use kinerja::domain::plan::{FeedbackTarget, Indicator, ResultPlan};
+use kinerja::domain::plan::FeedbackTarget;
 use kinerja::domain::training::{CompetenceType, Programme, Route};
 use kinerja::domain::unit::UnitKind;
 use kinerja::domain::values::{
-    ActorId, Aspek, Certificate, EmploymentType, Evidence, JenisRhk, Milli, Nip, Pendekatan,
-    Period, PositionKind, PredikatOrganisasi, Quantity, Rating, UnitCode, Year,
+    ActorId, Certificate, EmploymentType, Evidence, Milli, Nip, Pendekatan, Period, PositionKind,
+    PredikatOrganisasi, Quantity, Rating, UnitCode, Year,
 };
 use kinerja::domain::{
     AwardEvent, DomainConfig, DomainEvent, OfficerEvent, PlanEvent, SurveyEvent, TrainingEvent,
@@ -231,25 +231,11 @@ fn plan_batch(i: u32, year: i32) -> Batch {
     for r in 0..2 {
         out.push(ev(
             PlanEvent::ResultPlanned {
-                result: ResultPlan {
-                    id: Uuid::from_u128((u128::from(i) << 32) | (1 << 20) | u128::from(r)),
-                    jenis: if r == 0 {
-                        JenisRhk::Utama
-                    } else {
-                        JenisRhk::Tambahan
-                    },
-                    text: format!("Tersedianya dokumen kebijakan {r}"),
-                    superior_result: Some("Meningkatnya kualitas layanan publik".into()),
-                    perspektif: None,
-                    indicators: (0..2)
-                        .map(|k| Indicator {
-                            id: ind(r, k),
-                            text: format!("Jumlah dokumen {k}"),
-                            aspek: Some(Aspek::Kuantitas),
-                            target: Some(qty(4)),
-                        })
-                        .collect(),
-                },
+                result: common::result_plan(
+                    Uuid::from_u128((u128::from(i) << 32) | (1 << 20) | u128::from(r)),
+                    r,
+                    ind,
+                ),
                 at: t(year, 1, 5),
             },
             &me,
