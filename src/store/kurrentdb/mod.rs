@@ -437,6 +437,13 @@ impl EventStore for KurrentDbStore {
         self.ledger.read_all(after, limit).await
     }
 
+    async fn read_positions(
+        &self,
+        positions: &[Position],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.ledger.read_positions(positions).await
+    }
+
     async fn read_category(
         &self,
         category: &str,
