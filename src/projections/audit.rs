@@ -319,12 +319,12 @@ pub async fn audit_trail(
     entries(&audit_trail_docs(db, store, nip, f).await?)
 }
 
-/// Stored audit documents parsed into entries.
+/// Audit documents ([`audit_trail_docs`]) parsed into entries.
 pub fn entries(docs: &[String]) -> Result<Vec<AuditEntry>> {
     docs.iter().map(|d| from_doc("rm_audit", d)).collect()
 }
 
-/// Refuse a stored document that is not a JSON object (it is written into answers as it is).
+/// Refuse a document that is not a JSON object (it is written into answers as it is).
 fn check_doc(doc: &str) -> Result<()> {
     let object = doc.starts_with('{');
     match serde_json::from_str::<serde::de::IgnoredAny>(doc) {
@@ -340,8 +340,8 @@ fn check_doc(doc: &str) -> Result<()> {
     }
 }
 
-/// The audit trail as the JSON answer `{"nip": …, "entries": [AuditEntry, …]}`, with the stored
-/// documents written in as they are (checked to be JSON objects, not parsed into values): the
+/// The audit trail as the JSON answer `{"nip": …, "entries": [AuditEntry, …]}`, with the
+/// documents of [`audit_trail_docs`] written in as they are (checked to be JSON objects, not parsed into values): the
 /// same text as serialising the parsed entries.
 pub fn audit_json(nip: &str, docs: &[String]) -> Result<String> {
     let mut out = String::with_capacity(32 + docs.iter().map(|d| d.len() + 1).sum::<usize>());
@@ -359,7 +359,7 @@ pub fn audit_json(nip: &str, docs: &[String]) -> Result<String> {
     Ok(out)
 }
 
-/// The audit trail as JSON Lines from the stored documents (one entry a line).
+/// The audit trail as JSON Lines from the documents of [`audit_trail_docs`] (one entry a line).
 pub fn audit_jsonl_docs(docs: &[String]) -> Result<String> {
     let mut out = String::with_capacity(docs.iter().map(|d| d.len() + 1).sum::<usize>());
     for d in docs {
