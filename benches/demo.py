@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Measure the demo-city targets and write benches/DEMO.md (included in BENCHMARKS.md by
-benches/report.py).
+"""Measure the demo-city targets and write benches/results/demo.json and benches/results/demo.md
+(both read by benches/report.py for BENCHMARKS.md; benches/DEMO.md is hand-written history).
 
-Usage: python3 benches/demo.py [--runs N] [--rate R] [--duration D] [--baseline BIN]
+Usage: python3 benches/demo.py [--runs N] [--rate R] [--duration D] [--concurrency C]
+                               [--baseline BIN] [--no-build] [--out DIR]
+       python3 benches/demo.py --render [--out DIR]   (rewrite DIR/demo.md from DIR/demo.json,
+                                                       running nothing)
 
-1. `cargo build --release`.
+1. `cargo build --release` (skipped with --no-build).
 2. N times (default 2): `kinerja seed --demo` (6,500 officers) into a fresh SQLite file, timed
    with /usr/bin/time -v (wall clock, peak RSS); the median is reported.
 3. `kinerja serve` on a copy of the last seeded file; wait until /readyz reports the projector
@@ -17,6 +20,11 @@ Usage: python3 benches/demo.py [--runs N] [--rate R] [--duration D] [--baseline 
    request: on a shared machine less noisy than the achieved rate.
 With --baseline BIN, steps 3 to 5 run first with that binary (e.g. a build of main) on its own
 copy of the same seeded file, and the table shows both with their ratio.
+
+Output (DIR is --out, default benches/results): DIR/demo.json holds every figure measured, with
+the date (UTC), machine, command and load averages; DIR/demo.md the same as text (a table and
+the load generator's output). Give --out a scratch directory for trial runs, so as not to
+replace the committed results.
 Targets (issue 7): seed <= 60 s; 1,000 req/s for 60 s with p99 <= 50 ms and no errors; server
 RSS <= 200 MB after it.
 """
@@ -48,6 +56,18 @@ def machine():
             break
     kb = int(open("/proc/meminfo").readline().split()[1])
     return f"{os.cpu_count()} cores ({cpu}), {kb / 1024 / 1024:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def git_commit():
+    """The checked-out commit, abbreviated, marked when the tree has uncommitted changes."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return rev + (" (with uncommitted changes)" if dirty else "")
 
 
 def load_average():
@@ -157,31 +177,12 @@ def serve_and_load(binary, workdir, seeded, tokens, args, name):
             "load_cpu_ms": (load1 - load0) * 1000 / answered}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=2)
-    ap.add_argument("--rate", type=float, default=1000)
-    ap.add_argument("--duration", type=int, default=60)
-    ap.add_argument("--concurrency", type=int, default=1024, help="officers seeded concurrently")
-    ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
-    ap.add_argument("--baseline", help="also serve with this kinerja binary (e.g. a build of main)")
-    args = ap.parse_args()
-    if not args.no_build:
-        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
-    workdir = tempfile.mkdtemp(prefix="kinerja-demo-")
-    try:
-        runs = [seed(workdir, i + 1, args.concurrency) for i in range(args.runs)]
-        last = runs[-1]
-        base = (serve_and_load(args.baseline, workdir, last["db"], last["tokens"], args, "baseline")
-                if args.baseline else None)
-        this = serve_and_load(BIN, workdir, last["db"], last["tokens"], args, "this build")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
+def render(res):
+    """The text of demo.md from the results of demo.json (`res`)."""
+    args, runs, this, base = res["args"], res["seed_runs"], res["this"], res.get("baseline")
     secs = [r["secs"] for r in runs]
-    med = statistics.median(secs)
+    med = res["seed_median_secs"]
     verdict = lambda ok: "met" if ok else "**not met**"
-    today = datetime.date.today().isoformat()
 
     def row(what, value, fmt, target, ok, key=None, ratio=True):
         cells = [what]
@@ -200,27 +201,30 @@ def main():
     lines = [
         "# Demo city: seed, load and memory (benches/demo.py)",
         "",
-        f"- Machine: {machine()}; shared with other engineers' builds (load average "
+    ]
+    if res.get("source"):
+        lines.append(f"- Source: {res['source']} (not a run of benches/demo.py).")
+    lines += [
+        f"- Machine: {res['machine']}; shared with other engineers' builds (load average "
         f"{', '.join(r['load'] for r in runs)} before the seed runs"
         + (f", {base['la']} before and {base['la_after']} after the baseline's load" if base else "")
         + f", {this['la']} before and {this['la_after']} after this build's load).",
-        f"- Date: {today}.",
-        f"- Command: `python3 benches/demo.py --runs {args.runs} --rate {args.rate:g} --duration {args.duration} "
-        f"--concurrency {args.concurrency}" + (" --baseline BIN" if base else "") + "` (release build; SQLite, "
-        f"`synchronous=FULL`), which runs `kinerja seed --demo --concurrency {args.concurrency} --tokens-out FILE`, "
+        f"- Date: {res['date']}.",
+        f"- Command: `{res['command']}` (release build; SQLite, "
+        f"`synchronous=FULL`), which runs `kinerja seed --demo --concurrency {args['concurrency']} --tokens-out FILE`, "
         f"then `kinerja serve` on a copy of the seeded file and this build's `kinerja load --tokens-file FILE "
-        f"--rate {args.rate:g} --duration {args.duration}` (open loop)"
+        f"--rate {args['rate']:g} --duration {args['duration']}` (open loop)"
         + (", first against the baseline binary, then against this build" if base else "") + ".",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
-        row(f"`kinerja seed --demo` (6,500 officers, fresh SQLite file), wall clock, {args.runs} runs "
+        row(f"`kinerja seed --demo` (6,500 officers, fresh SQLite file), wall clock, {args['runs']} runs "
             f"({', '.join(f'{s:.1f} s' for s in secs)})", med, lambda v: f"{v:.1f} s" if v is not None else "",
             "≤ 60 s", med <= 60, ratio=False) if not base else
-        f"| `kinerja seed --demo` (6,500 officers, fresh SQLite file), wall clock, {args.runs} runs "
+        f"| `kinerja seed --demo` (6,500 officers, fresh SQLite file), wall clock, {args['runs']} runs "
         f"({', '.join(f'{s:.1f} s' for s in secs)}) | | {med:.1f} s | | ≤ 60 s | {verdict(med <= 60)} |",
-        row(f"`kinerja load --rate {args.rate:g} --duration {args.duration}`: achieved rate", this["achieved"],
-            lambda v: f"{v:,.0f} req/s", f"{args.rate:,.0f} req/s", this["achieved"] >= 0.98 * args.rate,
+        row(f"`kinerja load --rate {args['rate']:g} --duration {args['duration']}`: achieved rate", this["achieved"],
+            lambda v: f"{v:,.0f} req/s", f"{args['rate']:,.0f} req/s", this["achieved"] >= 0.98 * args["rate"],
             "achieved"),
         row("… p99 latency, all endpoints", this["p99"], lambda v: f"{v:.1f} ms", "≤ 50 ms",
             this["p99"] <= 50, "p99"),
@@ -232,7 +236,7 @@ def main():
         row("load generator CPU per answered request", this["load_cpu_ms"],
             lambda v: f"{v:.3f} ms", "", None, "load_cpu_ms"),
         "",
-        f"Seed output (last run): `{last['line']}`; peak RSS of the seed {last['rss_kb'] / 1024:.0f} MB.",
+        f"Seed output (last run): `{runs[-1]['line']}`; peak RSS of the seed {runs[-1]['rss_kb'] / 1024:.0f} MB.",
     ]
     for name, r in ([("Baseline", base)] if base else []) + [("This build", this)]:
         lines += [
@@ -248,8 +252,66 @@ def main():
             "```",
             "",
         ]
-    open(os.path.join(ROOT, "benches", "DEMO.md"), "w").write("\n".join(lines).rstrip() + "\n")
-    print("\n".join(lines))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--rate", type=float, default=1000)
+    ap.add_argument("--duration", type=int, default=60)
+    ap.add_argument("--concurrency", type=int, default=1024, help="officers seeded concurrently")
+    ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
+    ap.add_argument("--baseline", help="also serve with this kinerja binary (e.g. a build of main)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "benches", "results"),
+                    help="directory for demo.json and demo.md (default benches/results)")
+    ap.add_argument("--render", action="store_true",
+                    help="only rewrite OUT/demo.md from OUT/demo.json")
+    args = ap.parse_args()
+    json_path, md_path = os.path.join(args.out, "demo.json"), os.path.join(args.out, "demo.md")
+    if args.render:
+        text = render(json.load(open(json_path)))
+        open(md_path, "w").write(text)
+        print(text, end="")
+        return
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
+    if not os.access(BIN, os.X_OK):
+        raise SystemExit(f"{BIN} not found: build it (cargo build --release) or drop --no-build")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    workdir = tempfile.mkdtemp(prefix="kinerja-demo-")
+    try:
+        runs = [seed(workdir, i + 1, args.concurrency) for i in range(args.runs)]
+        last = runs[-1]
+        base = (serve_and_load(args.baseline, workdir, last["db"], last["tokens"], args, "baseline")
+                if args.baseline else None)
+        this = serve_and_load(BIN, workdir, last["db"], last["tokens"], args, "this build")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    res = {
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "commit": git_commit(),
+        "command": f"python3 benches/demo.py --runs {args.runs} --rate {args.rate:g} --duration "
+                   f"{args.duration} --concurrency {args.concurrency}"
+                   + (" --baseline BIN" if args.baseline else ""),
+        "args": {"runs": args.runs, "rate": args.rate, "duration": args.duration,
+                 "concurrency": args.concurrency, "baseline": args.baseline},
+        # The seeded files and tokens lived in a temporary directory, gone now.
+        "seed_runs": [{k: r[k] for k in ("secs", "rss_kb", "line", "load")} for r in runs],
+        "seed_median_secs": statistics.median(r["secs"] for r in runs),
+        "baseline": base,
+        "this": this,
+    }
+    os.makedirs(args.out, exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump(res, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    text = render(res)
+    open(md_path, "w").write(text)
+    print(text, end="")
+    print(f"wrote {json_path} and {md_path}", file=sys.stderr)
 
 
 if __name__ == "__main__":
