@@ -1,13 +1,16 @@
 -- The `audit` projection (disposable). One row per (event, officer it is about): an index into
 -- the log; the entry is built from the event when the trail is read.
+-- Keyed by officer, then position: an officer's trail is one range of the primary key, newest
+-- last, so the table needs no second index. (Not `without rowid`: the rows then live in the
+-- key's B-tree, which a page of a rebuild updates all over; appended to the rowid table, only
+-- the key's index is.)
 create table if not exists rm_audit (
-    k text primary key,            -- {position, 20 digits}/{nip}
+    k text primary key,            -- {nip}/{position, 20 digits}
     nip text not null,
     position integer not null,     -- position in $all
     event_type text not null,
     recorded_micros integer not null  -- server time, microseconds since the epoch
 );
-create index if not exists rm_audit_nip on rm_audit (nip, position);
 -- The officer each award stream belongs to (a revocation does not name them).
 create table if not exists rm_audit_owner (
     k text primary key,            -- award-{uuid}

@@ -8,8 +8,9 @@
 //! `request_id`); when the metadata has no actor or reason, the event's own `by` / `reason` fields
 //! are used, and an SKP report's `client_time` field stands in for the metadata's.
 //!
-//! Tables (`projections/{backend}/audit.sql`): `rm_audit(k = {position:020}/{nip}, nip, position,
-//! event_type, recorded_micros)`, an index into the log: which events are about whom. The entry
+//! Tables (`projections/{backend}/audit.sql`): `rm_audit(k = {nip}/{position:020}, nip, position,
+//! event_type, recorded_micros)`, an index into the log: which events are about whom, an officer's
+//! trail one range of the key (so the table needs no second index). The entry
 //! itself is built when the trail is read, from the event as the store holds it
 //! ([`EventStore::read_positions`], [`entry_doc`]): a copy of every event's data in the read
 //! models was 40 % of their bytes and the better part of a rebuild's writes (BENCHMARKS.md).
@@ -132,7 +133,8 @@ impl Projection for Audit {
 
     fn version(&self) -> u32 {
         // 2: `rm_audit` holds no copy of the entry (built from the log when read).
-        2
+        // 3: keyed by officer, then position.
+        3
     }
 
     fn schema(&self, backend: Backend) -> &'static str {
@@ -175,7 +177,7 @@ impl Projection for Audit {
         let e = &env.event;
         for nip in nips {
             self.rows.push(vec![
-                format!("{:020}/{}", e.position, nip).into(),
+                audit_key(&nip, e.position).into(),
                 nip.into(),
                 pos_i64(e.position).into(),
                 e.event_type.as_str().into(),
@@ -240,6 +242,12 @@ pub fn entry_doc(e: &RecordedEvent, nip: &str) -> String {
     })
 }
 
+/// The key of an officer's row for the event at `position`: the officer, then the position in
+/// 20 digits, so that the keys of one officer sort by position.
+fn audit_key(nip: &str, position: u64) -> String {
+    format!("{nip}/{position:020}")
+}
+
 /// Filters of an audit-trail query.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuditFilter {
@@ -266,15 +274,21 @@ pub async fn audit_trail_docs(
 ) -> Result<Vec<String>> {
     let limit = f.limit.unwrap_or(1000).clamp(1, 100_000);
     let one_type = (f.types.len() == 1).then(|| f.types[0].clone());
+    // The officer's keys run from `{nip}/` up to (not including) `{nip}0`, '0' being the
+    // character after '/'; paging newest first ends them at the first position not wanted.
+    let upper = match f.before_position {
+        Some(p) => audit_key(nip, p),
+        None => format!("{nip}0"),
+    };
     let rows = db
         .keyed_ints(
             include_str!("../../projections/queries/audit_trail.sql"),
             &[
-                Val::Text(Some(nip.to_string())),
+                Val::Text(Some(format!("{nip}/"))),
+                Val::Text(Some(upper)),
                 Val::Text(one_type),
                 Val::Int(f.from.map(|t| t.timestamp_micros())),
                 Val::Int(f.until.map(|t| t.timestamp_micros())),
-                Val::Int(f.before_position.map(pos_i64)),
                 Val::Int(Some(if f.types.len() > 1 {
                     100_000
                 } else {

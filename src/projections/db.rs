@@ -20,7 +20,8 @@
 //!   catch-up page, [`BIG_BATCH_ROWS`]) leaves the copy of the WAL into the file to a passive
 //!   checkpoint on another connection instead of SQLite's automatic one on its own thread.
 //! - **PostgreSQL**: in the same database as the events (another connection pool; the writer
-//!   locks only the log head row, so the projector's commits do not wait for it).
+//!   locks only the log head row, so the projector's commits do not wait for it). Its sessions
+//!   commit with `synchronous_commit = off`, for the same reason as SQLite's `NORMAL`.
 //!
 //! Schemas and queries are kept in `.sql` files (`projections/{sqlite,postgres}/{name}.sql` for the
 //! tables, `projections/queries/*.sql` for the reads, written with `$1`-style parameters, which
@@ -86,6 +87,13 @@ const AUTOCHECKPOINT_OFF: &str =
 const AUTOCHECKPOINT_ON: &str =
     include_str!("../../projections/queries/sqlite_autocheckpoint_on.sql");
 const CHECKPOINT_PASSIVE: &str = include_str!("../../projections/queries/sqlite_checkpoint.sql");
+
+/// The read models' PostgreSQL sessions commit without waiting for their WAL to reach the disk
+/// (`synchronous_commit = off`), as their SQLite file does (`synchronous=NORMAL`, see the module
+/// docs): a server crash may lose the last few read-model commits, never corrupt them, and
+/// each commit holds its own checkpoints, so the projector folds those events again. The
+/// events' own commits stay synchronous (another pool).
+const POSTGRES_PARAMETERS: [(&str, &str); 1] = [("synchronous_commit", "off")];
 
 /// Connections of the SQLite read pool (the projector's commits and the queries).
 const SQLITE_CONNECTIONS: u32 = 8;
@@ -272,7 +280,9 @@ impl ReadDb {
                      a separate read-model URL ({u:?}) is for SQLite only"
                 )));
             }
-            ReadDb::Postgres(crate::store::postgres::open_pool(store_url, 8).await?)
+            ReadDb::Postgres(
+                crate::store::postgres::open_pool_with(store_url, 8, &POSTGRES_PARAMETERS).await?,
+            )
         } else {
             return Err(ProjectionError::Invalid(format!(
                 "read models need sqlite: or postgres:, not {store_url:?}"
@@ -377,6 +387,24 @@ impl ReadDb {
             }
         }
         self.raw(p.schema(self.backend())).await?;
+        if let ReadDb::Postgres(pool) = self {
+            // Documents over 2 kB (an SKP's is about 6 kB) are compressed when stored: with lz4
+            // where the server has it (PostgreSQL 14 and later, built with lz4), several times
+            // cheaper in CPU than the default pglz; elsewhere the default stays.
+            for t in p
+                .tables()
+                .iter()
+                .filter(|t| t.columns.iter().any(|(c, _)| *c == "doc"))
+            {
+                let sql = format!(
+                    "alter table {} alter column doc set compression lz4",
+                    t.name
+                );
+                if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await {
+                    tracing::debug!(table = t.name, error = %e, "read models: no lz4 compression");
+                }
+            }
+        }
         let sql = include_str!("../../projections/queries/checkpoint_reset.sql");
         let version = i64::from(p.version());
         match self {

@@ -288,3 +288,36 @@ async fn a_big_commit_writes_every_row_and_leaves_checkpointing_as_it_was() {
     }
     assert!(!held.is_empty());
 }
+
+#[tokio::test]
+async fn postgres_read_models_compress_documents_with_lz4_and_commit_asynchronously() {
+    use kinerja::projections::{Changes, Val};
+
+    let Some(b) = Backend::new(Kind::Postgres).await else {
+        return;
+    };
+    let db = b.read_db().await;
+    let projections = kinerja::projections::all();
+    let audit = projections.iter().find(|p| p.name() == "audit").unwrap();
+    db.reinstall(audit.as_ref()).await.unwrap();
+    let tables = audit.tables().iter().map(|t| (t.name, t)).collect();
+    // A document well over PostgreSQL's 2 kB threshold, so that it is compressed.
+    let doc = format!(r#"{{"stream_id":"award-1","nip":"{}"}}"#, "1".repeat(8_000));
+    let mut changes = Changes::default();
+    changes.upsert("rm_audit_owner", vec![Val::from("award-1"), Val::from(doc)]);
+    assert!(db.commit(&tables, changes, &[]).await.unwrap());
+    let ReadDb::Postgres(pool) = &db else {
+        unreachable!("a PostgreSQL backend")
+    };
+    let method: Option<String> =
+        sqlx::query_scalar("select pg_column_compression(doc) from rm_audit_owner")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(method.as_deref(), Some("lz4"));
+    let sync: String = sqlx::query_scalar("show synchronous_commit")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(sync, "off");
+}

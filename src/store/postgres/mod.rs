@@ -54,7 +54,19 @@ pub struct PostgresStore {
 
 /// Connect a pool to `url` and apply the migrations.
 pub async fn open_pool(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
-    let options = PgConnectOptions::from_str(url).map_err(classify)?;
+    open_pool_with(url, max_connections, &[]).await
+}
+
+/// [`open_pool`] with run-time parameters set on every connection (e.g. the read models'
+/// `synchronous_commit`).
+pub async fn open_pool_with(
+    url: &str,
+    max_connections: u32,
+    parameters: &[(&str, &str)],
+) -> Result<PgPool, StoreError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(classify)?
+        .options(parameters.iter().copied());
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
