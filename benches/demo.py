@@ -32,7 +32,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -45,33 +44,12 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "kinerja")
+
+# The same machine, commit and load-average descriptions as the other results files.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import git_commit, load_average, machine  # noqa: E402
+
 PORT = 18181
-
-
-def machine():
-    cpu = "unknown CPU"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    kb = int(open("/proc/meminfo").readline().split()[1])
-    return f"{os.cpu_count()} cores ({cpu}), {kb / 1024 / 1024:.0f} GiB RAM, {platform.system()} {platform.release()}"
-
-
-def git_commit():
-    """The checked-out commit, abbreviated, marked when the tree has uncommitted changes."""
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return rev + (" (with uncommitted changes)" if dirty else "")
-
-
-def load_average():
-    return open("/proc/loadavg").read().split()[0]
 
 
 def seed(workdir, run, concurrency):

@@ -657,8 +657,8 @@ fn report_rebuild(name: &str, median: Duration, events: u64, baseline: Option<Du
 /// (`Projector::rebuild(None)`: tables dropped, pages of 20,000 read, folded and committed with
 /// their checkpoints). Criterion's minimum of ten samples would make the 1M run take an hour.
 fn rebuild(_c: &mut Criterion) {
-    // `KINERJA_BENCH_ONLY=projector`: the baseline and the projector's rebuild only (for a
-    // profile of the rebuild itself).
+    // `KINERJA_BENCH_ONLY=projector`: the baseline and the projector's rebuild only, one run
+    // unless `KINERJA_BENCH_RUNS` says otherwise (for a profile of the rebuild itself).
     let full = part_wanted("rebuild");
     if !full && !part_wanted("projector") {
         return;
@@ -668,7 +668,7 @@ fn rebuild(_c: &mut Criterion) {
     let runs: usize = std::env::var("KINERJA_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(if full { 3 } else { 1 });
     let sqlite = rt.block_on(sqlite_domain_log(n));
     let mut backends = vec![("sqlite", sqlite.clone())];
     if let Some(pg) = rt.block_on(postgres_domain_log(n)) {
@@ -735,55 +735,43 @@ fn rebuild(_c: &mut Criterion) {
                 );
             }
         }
-        // The write floor: the same pages' row changes, folded beforehand, committed one
-        // transaction a page into fresh tables, nothing else running.
-        if !full {
-            let mut projector = rt.block_on(Projector::new(db, store.clone())).unwrap();
-            projector.page = 20_000;
-            let start = Instant::now();
-            rt.block_on(projector.rebuild(None, |_| {})).unwrap();
-            report_rebuild(
-                &format!("{name}/projector"),
-                start.elapsed(),
-                total,
-                Some(read),
-            );
-            rt.block_on(store.shutdown());
-            continue;
+        if full {
+            // The write floor: the same pages' row changes, folded beforehand, committed one
+            // transaction a page into fresh tables, nothing else running.
+            let pages: Vec<Changes> = {
+                let events = rt.block_on(read_everything(store.as_ref()));
+                let mut all = kinerja::projections::all();
+                events
+                    .chunks(20_000)
+                    .map(|chunk| fold_page(&mut all, chunk))
+                    .collect()
+            };
+            let tables: std::collections::HashMap<
+                &'static str,
+                &'static kinerja::projections::TableDef,
+            > = kinerja::projections::all()
+                .iter()
+                .flat_map(|p| p.tables().iter())
+                .map(|t| (t.name, t))
+                .collect();
+            let commit = median_of(runs, || {
+                rt.block_on(async {
+                    for p in kinerja::projections::all() {
+                        db.reinstall(p.as_ref()).await.unwrap();
+                    }
+                });
+                let pages = pages.clone();
+                let start = Instant::now();
+                rt.block_on(async {
+                    for changes in pages {
+                        assert!(db.commit(&tables, changes, &[]).await.unwrap());
+                    }
+                });
+                start.elapsed()
+            });
+            report_rebuild(&format!("{name}/commit_only"), commit, total, Some(read));
+            drop(pages);
         }
-        let pages: Vec<Changes> = {
-            let events = rt.block_on(read_everything(store.as_ref()));
-            let mut all = kinerja::projections::all();
-            events
-                .chunks(20_000)
-                .map(|chunk| fold_page(&mut all, chunk))
-                .collect()
-        };
-        let tables: std::collections::HashMap<
-            &'static str,
-            &'static kinerja::projections::TableDef,
-        > = kinerja::projections::all()
-            .iter()
-            .flat_map(|p| p.tables().iter())
-            .map(|t| (t.name, t))
-            .collect();
-        let commit = median_of(runs, || {
-            rt.block_on(async {
-                for p in kinerja::projections::all() {
-                    db.reinstall(p.as_ref()).await.unwrap();
-                }
-            });
-            let pages = pages.clone();
-            let start = Instant::now();
-            rt.block_on(async {
-                for changes in pages {
-                    assert!(db.commit(&tables, changes, &[]).await.unwrap());
-                }
-            });
-            start.elapsed()
-        });
-        report_rebuild(&format!("{name}/commit_only"), commit, total, Some(read));
-        drop(pages);
         let mut projector = rt.block_on(Projector::new(db, store.clone())).unwrap();
         projector.page = 20_000;
         let rebuilt = median_of(runs, || {
